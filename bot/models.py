@@ -1,0 +1,140 @@
+"""Frozen data objects that cross the layers. Names come from the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A federal subject of Russia."""
+
+    code: str  # ISO 3166-2:RU, e.g. "RU-IRK" (see README for the six codes outside ISO)
+    name: str  # «Иркутская область»
+    name_en: str  # "Irkutsk Oblast"
+    kind: str  # «область», «край», «республика», «город федерального значения», ...
+    federal_district: str  # «Сибирский»
+    timezone: str  # IANA name, e.g. "Asia/Irkutsk"
+    capital: str  # «Иркутск»
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A section a publisher files news under («Региональные новости»)."""
+
+    slug: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """An industry a reader follows, with the Russian keyword lemmas that reveal it."""
+
+    slug: str
+    name: str
+    name_en: str
+    keywords: tuple[str, ...] = ()
+
+
+class SourceKind(StrEnum):
+    RSS = "rss"  # RSS, Atom, RDF or JSON Feed
+    HTML = "html"  # a news-list page read with CSS selectors
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlSelectors:
+    """How to read a news-list page that has no feed."""
+
+    item: str
+    title: str
+    link: str | None = None  # defaults to the title selector
+    date: str | None = None
+    date_format: str | None = None
+    teaser: str | None = None
+    image: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One ``[[source]]`` of the sources file."""
+
+    name: str
+    url: str
+    kind: SourceKind = SourceKind.RSS
+    region: str | None = None
+    section: str | None = None
+    topics: tuple[str, ...] = ()
+    interval_seconds: int | None = None
+    timezone: str | None = None
+    html: HtmlSelectors | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry as a feed or page gave it, cleaned but not yet stored or tagged."""
+
+    title: str
+    link: str | None = None  # absolute and canonical
+    guid: str | None = None
+    teaser: str = ""
+    text: str = ""
+    image_url: str | None = None
+    published_at: datetime | None = None  # aware when the source said its zone, else naive
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """What one fetched document held."""
+
+    items: tuple[FeedItem, ...]
+    title: str | None = None
+    ttl_seconds: int | None = None  # a feed's <ttl>, in seconds
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A completed HTTP fetch (a 200 with a body, or a 304)."""
+
+    url: str  # the address finally answered
+    not_modified: bool
+    body: bytes = b""
+    charset: str | None = None  # from the Content-Type header
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None  # new address after a 301/308
+    fresh_until: datetime | None = None  # from Cache-Control max-age / Expires
+    retry_after_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tags:
+    """What tagging found in a text."""
+
+    regions: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored article."""
+
+    id: int
+    source_id: int | None
+    story_id: int
+    identity_key: str
+    title: str
+    url: str | None
+    teaser: str
+    text: str
+    image_url: str | None
+    published_at: datetime
+    fetched_at: datetime
+    section: str
+    regions: tuple[str, ...] = field(default=())
+    topics: tuple[str, ...] = field(default=())
