@@ -138,3 +138,141 @@ class Article:
     section: str
     regions: tuple[str, ...] = field(default=())
     topics: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDraft:
+    """A tagged article ready to be saved: what ingest hands to storage."""
+
+    identity_key: str
+    guid: str | None
+    url: str | None
+    title: str
+    title_key: str  # normalised title, for recognising one story told by several sources
+    teaser: str
+    text: str
+    image_url: str | None
+    published_at: datetime
+    fetched_at: datetime
+    section: str
+    regions: tuple[str, ...]
+    topics: tuple[str, ...]
+    content_hash: str
+    search_terms: str = ""  # lemmas of title and text, for morphology-aware search
+
+
+class SaveStatus(StrEnum):
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedArticle:
+    """What storing one draft did."""
+
+    article_id: int
+    story_id: int
+    status: SaveStatus
+    new_story: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A source as stored: its configuration and its fetch state."""
+
+    id: int
+    name: str
+    url: str  # the address fetched now (a permanent redirect changes it)
+    configured_url: str  # the address in the sources file
+    kind: SourceKind
+    region: str | None
+    section: str | None
+    topics: tuple[str, ...]
+    interval_seconds: int
+    timezone: str | None
+    html: HtmlSelectors | None
+    etag: str | None
+    last_modified: str | None
+    next_fetch_at: datetime | None
+    last_fetched_at: datetime | None
+    last_success_at: datetime | None
+    consecutive_errors: int
+    last_error: str | None
+    disabled_reason: str | None
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_reason is None
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+
+
+class DeliveryMode(StrEnum):
+    INSTANT = "instant"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A Telegram chat the bot knows."""
+
+    id: int
+    kind: ChatKind
+    title: str
+    language: str | None
+    active: bool
+    inactive_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Regions × sections × topics; an empty part means "any"."""
+
+    id: int
+    regions: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+    @property
+    def is_any(self) -> bool:
+        return not (self.regions or self.sections or self.topics)
+
+    def same_choice(self, other: Rule) -> bool:
+        return (
+            set(self.regions) == set(other.regions)
+            and set(self.sections) == set(other.sections)
+            and set(self.topics) == set(other.topics)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """What one chat (or one forum topic of it) receives, and how."""
+
+    id: int
+    chat_id: int
+    thread_id: int  # 0 outside forum topics
+    mode: DeliveryMode
+    digest_time: str  # "HH:MM"
+    digest_weekday: int  # Monday 0 … Sunday 6
+    timezone: str | None
+    quiet_start: str | None
+    quiet_end: str | None
+    paused: bool
+    current_rule_id: int | None
+    since: datetime
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def current_rule(self) -> Rule | None:
+        for rule in self.rules:
+            if rule.id == self.current_rule_id:
+                return rule
+        return None

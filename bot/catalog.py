@@ -1,0 +1,59 @@
+"""The catalogue of choices a reader sees: regions, sections and topics, in display order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.models import Region, Section, Topic
+from storage.database import Database
+from storage.reference import ReferenceRepository
+
+PINNED_REGIONS = ("RU-IRK", "RU-LIP")
+"""Regions shown first even before they have news: the publishers we start with."""
+FEDERAL_DISTRICTS = (
+    "Центральный",
+    "Северо-Западный",
+    "Южный",
+    "Северо-Кавказский",
+    "Приволжский",
+    "Уральский",
+    "Сибирский",
+    "Дальневосточный",
+)
+
+
+class Catalog:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        regions: tuple[Region, ...],
+        sections: tuple[Section, ...],
+        topics: tuple[Topic, ...],
+    ) -> None:
+        self._reference = ReferenceRepository(database)
+        self.regions: Mapping[str, Region] = {region.code: region for region in regions}
+        self.sections: Mapping[str, Section] = {section.slug: section for section in sections}
+        self.topics: Mapping[str, Topic] = {topic.slug: topic for topic in topics}
+
+    async def regions_with_news(self, limit: int = 12) -> tuple[Region, ...]:
+        """The pinned regions, then those with the most articles."""
+        counts = await self._reference.region_article_counts()
+        ranked = sorted(
+            (code for code in counts if code in self.regions and code not in PINNED_REGIONS),
+            key=lambda code: (-counts[code], self.regions[code].name),
+        )
+        codes = [code for code in PINNED_REGIONS if code in self.regions] + ranked
+        return tuple(self.regions[code] for code in codes[:limit])
+
+    def districts(self) -> tuple[str, ...]:
+        present = {region.federal_district for region in self.regions.values()}
+        return tuple(district for district in FEDERAL_DISTRICTS if district in present)
+
+    def regions_in(self, district: str) -> tuple[Region, ...]:
+        return tuple(
+            sorted(
+                (r for r in self.regions.values() if r.federal_district == district),
+                key=lambda region: region.name,
+            )
+        )

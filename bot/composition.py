@@ -1,0 +1,147 @@
+"""The composition root: the one place that builds (and closes) every long-lived object.
+
+``ingest_runtime`` assembles what ingesting needs; the Telegram side (:mod:`bot.app`) builds
+on it. Nothing else in the project constructs a database, an HTTP session or a parser pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.feeds import ParserPool
+from bot.fetching import Fetcher, FetchLimits
+from bot.ingest import Ingestor, IngestPolicy
+from bot.models import Region, Section, Topic
+from bot.reference import load_regions, load_sections, load_topics
+from bot.sources import KnownSlugs, SourcesFile, read_sources_file
+from bot.tagging import Lemmatizer, RegionResolver, Tagger
+from storage.database import Database
+from storage.reference import ReferenceRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    regions: tuple[Region, ...]
+    sections: tuple[Section, ...]
+    topics: tuple[Topic, ...]
+
+    def known_slugs(self) -> KnownSlugs:
+        return KnownSlugs(
+            regions={region.code for region in self.regions},
+            sections={section.slug for section in self.sections},
+            topics={topic.slug for topic in self.topics},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """The Russian-language machinery, built once (a second or two) and shared."""
+
+    tagger: Tagger
+    resolver: RegionResolver
+    lemmatizer: Lemmatizer
+
+    @classmethod
+    def build(cls, reference: Reference) -> Language:
+        return cls(
+            tagger=Tagger.build(regions=reference.regions, topics=reference.topics),
+            resolver=RegionResolver.build(reference.regions),
+            lemmatizer=Lemmatizer(),
+        )
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    return FetchLimits(
+        timeout_seconds=settings.fetch_timeout,
+        connect_timeout_seconds=settings.fetch_connect_timeout,
+        max_bytes=settings.fetch_max_bytes,
+        concurrency=settings.fetch_concurrency,
+        per_host=settings.fetch_per_host,
+        user_agent=settings.fetch_user_agent,
+        allow_private_addresses=settings.fetch_allow_private,
+    )
+
+
+def load_reference() -> Reference:
+    return Reference(load_regions(), load_sections(), load_topics())
+
+
+def read_sources(path: Path, reference: Reference) -> tuple[Reference, SourcesFile]:
+    """The sources file, and the reference data extended by the sections it declares."""
+    sources_file = read_sources_file(path, reference.known_slugs())
+    known = {section.slug for section in reference.sections}
+    extra = tuple(section for section in sources_file.sections if section.slug not in known)
+    return Reference(reference.regions, reference.sections + extra, reference.topics), (
+        sources_file
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRuntime:
+    settings: Settings
+    database: Database
+    reference: Reference
+    language: Language
+    fetcher: Fetcher
+    parser: ParserPool
+    ingestor: Ingestor
+    sources_file: SourcesFile
+
+
+@asynccontextmanager
+async def open_database(settings: Settings, reference: Reference) -> AsyncIterator[Database]:
+    """Open the database (migrating it) with the reference data loaded; close it after."""
+    database = await Database.open(settings.database_path)
+    try:
+        await ReferenceRepository(database).sync(
+            reference.regions, reference.sections, reference.topics
+        )
+        yield database
+    finally:
+        await database.close()
+
+
+@asynccontextmanager
+async def ingest_runtime(
+    settings: Settings, *, clock: Clock = system_clock, language: Language | None = None
+) -> AsyncIterator[IngestRuntime]:
+    """Everything an ingest pass needs, with the sources file synced into the database."""
+    reference, sources_file = read_sources(settings.sources_file, load_reference())
+    language = language or Language.build(reference)
+    limits = fetch_limits(settings)
+    async with (
+        open_database(settings, reference) as database,
+        Fetcher.create_session(limits) as session,
+        ParserPool(
+            workers=settings.parse_workers,
+            timeout_seconds=settings.parse_timeout,
+            memory_limit_mb=settings.parse_memory_mb,
+        ) as parser,
+    ):
+        fetcher = Fetcher(session, limits, clock=clock)
+        ingestor = Ingestor(
+            database=database,
+            fetcher=fetcher,
+            parser=parser,
+            tagger=language.tagger,
+            lemmatizer=language.lemmatizer,
+            regions=reference.regions,
+            clock=clock,
+            policy=IngestPolicy(
+                default_interval_seconds=settings.default_interval,
+                max_consecutive_errors=settings.max_consecutive_errors,
+                default_timezone=settings.default_timezone,
+            ),
+        )
+        await ingestor.sync_sources(sources_file)
+        yield IngestRuntime(
+            settings, database, reference, language, fetcher, parser, ingestor, sources_file
+        )

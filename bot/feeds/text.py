@@ -1,0 +1,126 @@
+"""Plain text and canonical links from what feeds and pages hold.
+
+``clean_html`` turns an HTML fragment into readable text with paragraph breaks kept as
+newlines; ``make_teaser`` cuts such text to a short teaser at a word boundary;
+``canonical_url`` gives one spelling of a link, so the same article reached through a
+tracking-tagged address is recognised as already seen.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+# A private-use character marks where a block element starts or ends; after the parser has
+# flattened the markup, the text between two marks is one paragraph.
+_PARAGRAPH = "\ue000"
+_BLOCK_TAG = re.compile(
+    r"<(?:/?(?:p|div|li|ul|ol|h[1-6]|tr|table|blockquote|pre|section|article|header|footer"
+    r"|figure|figcaption|dl|dt|dd|aside|nav|main)\b|br\b|hr\b)",
+    re.IGNORECASE,
+)
+_INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head"]
+_TEASER_TRAILING = " \t\n,.;:!?…-–—(«“„\"'"
+_HTTP_PORTS = {"http": 80, "https": 443}
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "ysclid",
+        "_openstat",
+        "from",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "spm",
+    }
+)
+
+
+def clean_html(html_text: str) -> str:
+    """Readable text of an HTML fragment: no markup, scripts or styles; one line a paragraph.
+
+    Entities are unescaped and runs of whitespace collapsed. Text without ``<`` is taken as
+    plain text (its own line breaks are kept) and skips the HTML parser.
+    """
+    if "<" not in html_text:
+        plain = html.unescape(html_text) if "&" in html_text else html_text
+        return _join_paragraphs(plain.splitlines())
+    marked = _BLOCK_TAG.sub(_PARAGRAPH + r"\g<0>", html_text.replace(_PARAGRAPH, ""))
+    tree = LexborHTMLParser(marked)
+    tree.strip_tags(_INVISIBLE_TAGS, recursive=True)
+    return _join_paragraphs(tree.text().split(_PARAGRAPH))
+
+
+def _join_paragraphs(paragraphs: list[str]) -> str:
+    lines = (" ".join(paragraph.split()) for paragraph in paragraphs)
+    return "\n".join(line for line in lines if line)
+
+
+def make_teaser(text: str, limit: int = 280) -> str:
+    """``text`` on one line, cut to at most ``limit`` characters at a word boundary.
+
+    A cut teaser loses its trailing punctuation and ends with «…»; an uncut one is returned
+    whole.
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    if limit < 2:
+        return "…"[:limit]
+    cut = flat[: limit - 1]
+    if not flat[limit - 1].isspace():
+        space = cut.rfind(" ")
+        if space > limit // 2:
+            cut = cut[:space]
+    return (cut.rstrip(_TEASER_TRAILING) or cut) + "…"
+
+
+def canonical_url(url: str | None, *, base: str | None = None) -> str | None:
+    """One spelling of an http(s) link, or None if ``url`` is empty or not a web address.
+
+    Relative links resolve against ``base``. The scheme and host are lower-cased, a default
+    port, the fragment and tracking parameters (``utm_*``, ``fbclid``, ``yclid``, ``from``,
+    ``ref`` and the like) are removed; the remaining parameters keep their order and spelling.
+    """
+    if url is None or not url.strip():
+        return None
+    absolute = urljoin(base, url.strip()) if base else url.strip()
+    try:
+        parts = urlsplit(absolute)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if scheme not in _HTTP_PORTS or not host:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _HTTP_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    if parts.username is not None:
+        userinfo = parts.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@{netloc}"
+    query = "&".join(
+        piece for piece in parts.query.split("&") if piece and not _is_tracking(piece)
+    )
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _is_tracking(query_piece: str) -> bool:
+    name = unquote(query_piece.partition("=")[0]).strip().lower()
+    return name.startswith("utm_") or name in _TRACKING_PARAMS

@@ -1,0 +1,79 @@
+"""What the server says about freshness and waiting: pure arithmetic over headers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from multidict import MultiMapping
+
+_LONGEST = timedelta(days=365)  # a server cannot make us wait longer than this
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP date (``Wed, 21 Oct 2015 07:28:00 GMT``) as aware UTC, or None if unreadable."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:  # "-0000": HTTP dates are always GMT
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def cache_directives(headers: MultiMapping[str]) -> dict[str, str | None]:
+    """``Cache-Control: no-cache, max-age="60"`` → ``{"no-cache": None, "max-age": "60"}``."""
+    directives: dict[str, str | None] = {}
+    for header in headers.getall("Cache-Control", []):
+        for part in header.split(","):
+            name, sep, value = part.partition("=")
+            name = name.strip().lower()
+            if name:
+                directives[name] = value.strip().strip('"') if sep else None
+    return directives
+
+
+def _seconds(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return int(value) if value.isdigit() else None
+
+
+def fresh_until(headers: MultiMapping[str], now: datetime) -> datetime | None:
+    """Until when the answer stays fresh, per ``Cache-Control`` and ``Expires``.
+
+    ``no-store``/``no-cache`` mean no promise at all; ``max-age`` (less ``Age``) wins over
+    ``Expires``; ``Expires`` is taken relative to the server's ``Date`` when it sent one, so a
+    server with a wrong clock still gets the lifetime it meant. ``s-maxage`` is for shared
+    caches and ignored. Returns None when nothing (or only the past) was promised.
+    """
+    directives = cache_directives(headers)
+    if "no-store" in directives or "no-cache" in directives:
+        return None
+    max_age = _seconds(directives.get("max-age"))
+    if max_age is not None:
+        lifetime = timedelta(seconds=max_age - (_seconds(headers.get("Age")) or 0))
+    else:
+        expires = parse_http_date(headers.get("Expires"))
+        if expires is None:
+            return None
+        lifetime = expires - (parse_http_date(headers.get("Date")) or now)
+    if lifetime <= timedelta(0):
+        return None
+    return now + min(lifetime, _LONGEST)
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """``Retry-After`` (seconds or an HTTP date) as seconds from ``now``; None if absent."""
+    if value is None:
+        return None
+    seconds = _seconds(value)
+    if seconds is not None:
+        return float(min(seconds, int(_LONGEST.total_seconds())))
+    moment = parse_http_date(value)
+    if moment is None:
+        return None
+    return min(max((moment - now).total_seconds(), 0.0), _LONGEST.total_seconds())

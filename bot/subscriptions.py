@@ -1,0 +1,270 @@
+"""The subscription service: what a chat (or forum topic) receives, and how.
+
+Every change is validated against the reference data first, so wrong or tampered input
+raises :class:`ChoiceError` and leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.clock import Clock
+from bot.errors import RegionewsError
+from bot.models import Chat, ChatKind, DeliveryMode, Rule, Subscription
+from storage.chats import ChatRepository
+from storage.database import Database
+from storage.subscriptions import RulePart, SubscriptionRepository
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+SUPPORTED_LANGUAGES = ("ru", "en")
+MAX_RULES = 20
+
+
+class ChoiceError(RegionewsError):
+    """A choice that does not exist or does not apply (a tampered or stale button, a typo)."""
+
+
+class NotSubscribed(RegionewsError):
+    """The chat has no subscription to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What a rule may name: region codes → time zones, section and topic slugs."""
+
+    region_zones: Mapping[str, str]
+    sections: Collection[str]
+    topics: Collection[str]
+
+    def check(self, part: RulePart, value: str) -> None:
+        known: Collection[str] = {
+            "regions": self.region_zones.keys(),
+            "sections": self.sections,
+            "topics": self.topics,
+        }[part]
+        if value not in known:
+            raise ChoiceError(f"unknown {part[:-1]} «{value}»")
+
+
+def user_language(language_code: str | None) -> str:
+    """The interface language for a Telegram ``language_code``: Russian unless English."""
+    if language_code and language_code.lower().startswith("en"):
+        return "en"
+    return "ru"
+
+
+def check_time(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ChoiceError(f"«{value}» is not a time of day as HH:MM")
+    return value
+
+
+class SubscriptionService:
+    def __init__(self, *, database: Database, choices: Choices, clock: Clock) -> None:
+        self._chats = ChatRepository(database)
+        self._subscriptions = SubscriptionRepository(database)
+        self._choices = choices
+        self._clock = clock
+
+    # chats -------------------------------------------------------------------------------
+
+    async def register_chat(
+        self, chat_id: int, *, kind: ChatKind, title: str, language_code: str | None
+    ) -> Chat:
+        return await self._chats.register(
+            chat_id,
+            kind=kind,
+            title=title,
+            language=user_language(language_code) if kind is ChatKind.PRIVATE else None,
+            now=self._clock(),
+        )
+
+    async def chat(self, chat_id: int) -> Chat | None:
+        return await self._chats.get(chat_id)
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        if language not in SUPPORTED_LANGUAGES:
+            raise ChoiceError(f"unsupported language «{language}»")
+        await self._chats.set_language(chat_id, language, now=self._clock())
+
+    async def deactivate(self, chat_id: int, reason: str) -> bool:
+        return await self._chats.set_active(
+            chat_id, active=False, reason=reason, now=self._clock()
+        )
+
+    async def reactivate(self, chat_id: int) -> bool:
+        return await self._chats.set_active(chat_id, active=True, reason=None, now=self._clock())
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> bool:
+        return await self._chats.migrate(old_id, new_id, now=self._clock())
+
+    # subscriptions -------------------------------------------------------------------------
+
+    async def get(self, chat_id: int, thread_id: int = 0) -> Subscription | None:
+        return await self._subscriptions.get(chat_id, thread_id)
+
+    async def ensure(self, chat_id: int, thread_id: int = 0) -> Subscription:
+        return await self._subscriptions.ensure(chat_id, thread_id, now=self._clock())
+
+    async def _require(self, chat_id: int, thread_id: int) -> Subscription:
+        subscription = await self._subscriptions.get(chat_id, thread_id)
+        if subscription is None:
+            raise NotSubscribed("this chat has no subscription yet; send /start")
+        return subscription
+
+    async def _current_rule(self, chat_id: int, thread_id: int) -> tuple[Subscription, Rule]:
+        subscription = await self.ensure(chat_id, thread_id)
+        rule = subscription.current_rule
+        if rule is None:
+            rule_id = await self._subscriptions.add_rule(subscription.id, now=self._clock())
+            subscription = await self._require(chat_id, thread_id)
+            rule = next(r for r in subscription.rules if r.id == rule_id)
+        return subscription, rule
+
+    async def toggle(
+        self, chat_id: int, thread_id: int, part: RulePart, value: str, *, selected: bool
+    ) -> Subscription:
+        """Select or unselect one region, section or topic of the rule being edited.
+
+        Idempotent: pressing the same button twice leaves the same state. The first region
+        chosen sets the subscription's time zone when none was chosen.
+        """
+        self._choices.check(part, value)
+        subscription, rule = await self._current_rule(chat_id, thread_id)
+        await self._subscriptions.set_membership(
+            rule.id, part, value, selected=selected, now=self._clock()
+        )
+        if part == "regions" and selected and subscription.timezone is None:
+            await self._subscriptions.update_settings(
+                subscription.id, now=self._clock(), timezone=self._choices.region_zones[value]
+            )
+        return await self._require(chat_id, thread_id)
+
+    async def clear(self, chat_id: int, thread_id: int, part: RulePart) -> Subscription:
+        """Make one part of the rule being edited "any"."""
+        _subscription, rule = await self._current_rule(chat_id, thread_id)
+        await self._subscriptions.clear_part(rule.id, part, now=self._clock())
+        return await self._require(chat_id, thread_id)
+
+    async def add_rule(
+        self,
+        chat_id: int,
+        thread_id: int,
+        *,
+        regions: tuple[str, ...] = (),
+        sections: tuple[str, ...] = (),
+        topics: tuple[str, ...] = (),
+    ) -> Subscription:
+        """Add a rule (unless an identical one exists); it becomes the one being edited."""
+        parts: tuple[tuple[RulePart, tuple[str, ...]], ...] = (
+            ("regions", regions),
+            ("sections", sections),
+            ("topics", topics),
+        )
+        for part, values in parts:
+            for value in values:
+                self._choices.check(part, value)
+        subscription = await self.ensure(chat_id, thread_id)
+        wanted = Rule(0, tuple(sorted(regions)), tuple(sorted(sections)), tuple(sorted(topics)))
+        current = subscription.current_rule
+        if current is not None and current.is_any and len(subscription.rules) == 1:
+            # The empty rule made at /start is filled rather than kept beside the new one.
+            await self._subscriptions.delete_rule(subscription.id, current.id, now=self._clock())
+            subscription = await self._require(chat_id, thread_id)
+        for rule in subscription.rules:
+            if rule.same_choice(wanted):
+                await self._subscriptions.set_current_rule(subscription.id, rule.id)
+                return await self._require(chat_id, thread_id)
+        if len(subscription.rules) >= MAX_RULES:
+            raise ChoiceError(f"a chat may have at most {MAX_RULES} rules")
+        await self._subscriptions.add_rule(
+            subscription.id, regions=regions, sections=sections, topics=topics, now=self._clock()
+        )
+        if regions and subscription.timezone is None:
+            await self._subscriptions.update_settings(
+                subscription.id, now=self._clock(), timezone=self._choices.region_zones[regions[0]]
+            )
+        return await self._require(chat_id, thread_id)
+
+    async def subscribe_deep_link(
+        self, chat_id: int, thread_id: int, payload: str
+    ) -> Subscription:
+        """``region-RU-IRK``, ``section-practice`` or ``topic-agro`` from a t.me/…?start= link."""
+        kind, _, value = payload.partition("-")
+        if kind == "region":
+            return await self.add_rule(chat_id, thread_id, regions=(value.upper(),))
+        if kind == "section":
+            return await self.add_rule(chat_id, thread_id, sections=(value,))
+        if kind == "topic":
+            return await self.add_rule(chat_id, thread_id, topics=(value,))
+        raise ChoiceError(f"unknown start link «{payload}»")
+
+    async def new_rule(self, chat_id: int, thread_id: int) -> Subscription:
+        subscription = await self.ensure(chat_id, thread_id)
+        if len(subscription.rules) >= MAX_RULES:
+            raise ChoiceError(f"a chat may have at most {MAX_RULES} rules")
+        await self._subscriptions.add_rule(subscription.id, now=self._clock())
+        return await self._require(chat_id, thread_id)
+
+    async def remove_rule(self, chat_id: int, thread_id: int, rule_id: int) -> Subscription:
+        subscription = await self._require(chat_id, thread_id)
+        if not await self._subscriptions.delete_rule(subscription.id, rule_id, now=self._clock()):
+            raise ChoiceError("this rule no longer exists")
+        return await self._require(chat_id, thread_id)
+
+    async def edit_rule(self, chat_id: int, thread_id: int, rule_id: int) -> Subscription:
+        subscription = await self._require(chat_id, thread_id)
+        if not await self._subscriptions.set_current_rule(subscription.id, rule_id):
+            raise ChoiceError("this rule no longer exists")
+        return await self._require(chat_id, thread_id)
+
+    # settings ------------------------------------------------------------------------------
+
+    async def _update(
+        self, chat_id: int, thread_id: int, **settings: str | int | None
+    ) -> Subscription:
+        subscription = await self.ensure(chat_id, thread_id)
+        await self._subscriptions.update_settings(subscription.id, now=self._clock(), **settings)
+        return await self._require(chat_id, thread_id)
+
+    async def set_mode(self, chat_id: int, thread_id: int, mode: str) -> Subscription:
+        try:
+            chosen = DeliveryMode(mode)
+        except ValueError:
+            raise ChoiceError(f"unknown delivery mode «{mode}»") from None
+        return await self._update(chat_id, thread_id, mode=chosen.value)
+
+    async def set_digest_time(self, chat_id: int, thread_id: int, value: str) -> Subscription:
+        return await self._update(chat_id, thread_id, digest_time=check_time(value))
+
+    async def set_digest_weekday(self, chat_id: int, thread_id: int, weekday: int) -> Subscription:
+        if not 0 <= weekday <= 6:
+            raise ChoiceError("a weekday is 0 (Monday) to 6 (Sunday)")
+        return await self._update(chat_id, thread_id, digest_weekday=weekday)
+
+    async def set_timezone(self, chat_id: int, thread_id: int, zone: str) -> Subscription:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ChoiceError(f"unknown time zone «{zone}»") from None
+        return await self._update(chat_id, thread_id, timezone=zone)
+
+    async def set_quiet_hours(
+        self, chat_id: int, thread_id: int, start: str | None, end: str | None
+    ) -> Subscription:
+        if (start is None) != (end is None):
+            raise ChoiceError("quiet hours need both a start and an end")
+        if start is not None and end is not None:
+            check_time(start)
+            check_time(end)
+        return await self._update(chat_id, thread_id, quiet_start=start, quiet_end=end)
+
+    async def set_paused(self, chat_id: int, thread_id: int, *, paused: bool) -> Subscription:
+        return await self._update(chat_id, thread_id, paused=int(paused))
+
+    async def stop(self, chat_id: int, thread_id: int) -> bool:
+        """Unsubscribe from everything. False if there was nothing to stop."""
+        return await self._subscriptions.delete(chat_id, thread_id)
