@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
 import ipaddress
 import socket
 import time
@@ -275,7 +274,6 @@ async def test_an_endless_chunked_body_stops_at_the_cap(web_stand: WebStand) -> 
     async with fetcher_for(SMALL) as fetcher:
         with pytest.raises(FeedTooLarge):
             await fetcher.fetch(web_stand.url("/endless"))
-    assert "Content-Length" not in web_stand.last_headers("/endless")  # a request header
     assert sent < 100 * 65536
 
 
@@ -301,7 +299,6 @@ async def test_a_gzipped_feed_arrives_unpacked(web_stand: WebStand) -> None:
     async with fetcher_for() as fetcher:
         result = await fetcher.fetch(web_stand.url("/feed.xml"))
     assert result.body == RSS.encode()
-    assert gzip.decompress(gzip.compress(result.body)) == RSS.encode()
 
 
 # --- deadlines and connection failures ----------------------------------------------------

@@ -13,7 +13,7 @@ The public surface is :class:`Fetcher` and :class:`FetchLimits`; a fetch returns
 
 Modules: ``limits`` (the settings), ``client`` (the fetcher), ``address_guard`` (the
 server-side request guard), ``freshness`` (cache headers, pure), ``statuses`` (error words),
-``slots`` (the per-host semaphores).
+``failures`` (connection errors in words), ``slots`` (the per-host semaphores).
 """
 
 from bot.fetching.client import Fetcher

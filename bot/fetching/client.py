@@ -35,7 +35,7 @@ _CHUNK_BYTES = 64 * 1024
 
 
 class Fetcher:
-    """Fetches one address at a time for many callers, within :class:`FetchLimits`.
+    """Fetches addresses for many concurrent callers, within :class:`FetchLimits`.
 
     The session is owned (created with :meth:`create_session` and closed) by the
     composition root; the fetcher only borrows it.
