@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import bad_request, forbidden, migrated, too_many_requests
+from .faults import FaultPlan
 from .limits import MonotonicClock, RateLimiter, RateLimits
 from .models import ChatKind, MemberStatus, StandChat, StandMessage, StandState, StandUser
 from .params import Params
@@ -50,8 +51,9 @@ class StandCore:
         self.wall_clock = wall_clock
         self.limiter = RateLimiter(limits, clock)
         self.options = options
-        self.hub = UpdateHub(wall_clock)
         self.changed = ChangeSignal()
+        self.hub = UpdateHub(wall_clock, self.changed)
+        self.faults = FaultPlan()
         self._background: set[asyncio.Task[None]] = set()
 
     def now_date(self) -> int:
@@ -72,6 +74,10 @@ class StandCore:
         """Queue an update caused by an API call; webhook delivery happens after the answer."""
         self.hub.publish(kind, payload)
         self.notify()
+        self.flush_soon()
+
+    def flush_soon(self) -> None:
+        """Deliver queued updates to the webhook (if one is set) after the current answer."""
         if self.hub.webhook is not None:
             task = asyncio.get_running_loop().create_task(self.hub.flush_webhook())
             self._background.add(task)
@@ -88,9 +94,7 @@ class StandCore:
     def resolve_chat(self, params: Params, name: str = "chat_id") -> StandChat:
         ref = params.chat_ref(name)
         chat = (
-            self.state.chat_by_username(ref)
-            if isinstance(ref, str)
-            else self.state.chats.get(ref)
+            self.state.chat_by_username(ref) if isinstance(ref, str) else self.state.chats.get(ref)
         )
         if chat is None or chat.forgotten:
             raise bad_request("chat not found")

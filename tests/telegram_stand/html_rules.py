@@ -85,6 +85,7 @@ class _OpenTag:
     name: str
     argument: str
     utf16_offset: int
+    sequence: int
     expandable: bool = False
     attributes: dict[str, str] = field(default_factory=dict)
 
@@ -125,6 +126,8 @@ class _HtmlParser:
         self.utf16_pos = 0
         self.stack: list[_OpenTag] = []
         self.entities: list[Entity] = []
+        self.opened_at: dict[int, int] = {}
+        self.opened = 0
 
     def emit(self, chunk: str) -> None:
         self.out.append(chunk)
@@ -159,7 +162,8 @@ class _HtmlParser:
             raise self.fail(
                 f'Can\'t find end tag corresponding to start tag "{self.stack[-1].name}"'
             )
-        return strip_formatted("".join(self.out), self.entities)
+        outer_first = sorted(self.entities, key=lambda entity: self.opened_at[id(entity)])
+        return strip_formatted("".join(self.out), outer_first)
 
     def start_tag(self, begin: int) -> int:
         source = self.source
@@ -173,7 +177,8 @@ class _HtmlParser:
             raise self.fail(
                 f'Unsupported start tag "{name}" at byte offset {_byte_offset(source, begin)}'
             )
-        tag = _OpenTag(name=name, argument="", utf16_offset=self.utf16_pos)
+        self.opened += 1
+        tag = _OpenTag(name, argument="", utf16_offset=self.utf16_pos, sequence=self.opened)
         i = self.attributes(tag, i, begin)
         if name == "span" and tag.attributes.get("class") != "tg-spoiler":
             raise self.fail(
@@ -294,6 +299,7 @@ class _HtmlParser:
             entity["type"] = _SIMPLE_TAGS[tag.name]
             if tag.name == "code" and tag.argument:
                 entity["language"] = tag.argument
+        self.opened_at[id(entity)] = tag.sequence
         self.entities.append(entity)
 
     def absorb_inner_code(self, pre: Entity) -> None:

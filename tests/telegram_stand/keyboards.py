@@ -68,15 +68,14 @@ def check_inline_button(button: object) -> None:
     text = button.get("text")
     if not isinstance(text, str):
         raise bad_request(
-            "can't parse inline keyboard button: Field \"text\" must be of type String"
+            'can\'t parse inline keyboard button: Field "text" must be of type String'
         )
     if not text.strip():
         raise bad_request("BUTTON_TEXT_INVALID")
     actions = [name for name in INLINE_ACTIONS if button.get(name) is not None]
     if not actions:
         raise bad_request(
-            "can't parse inline keyboard button: Text buttons are unallowed in the inline "
-            "keyboard"
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
         )
     if len(actions) > 1:
         raise bad_request(

@@ -107,9 +107,7 @@ class RateLimiter:
             )
             waits.append(bucket.wait(now))
         else:
-            window = self._groups.setdefault(
-                chat_id, _Window(self.limits.group_per_minute, 60.0)
-            )
+            window = self._groups.setdefault(chat_id, _Window(self.limits.group_per_minute, 60.0))
             waits.append(window.wait(now, count))
         longest = max(waits)
         if longest > 0:

@@ -24,7 +24,11 @@ class StandUser:
     is_bot: bool = False
 
     def to_api(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        data: dict[str, Any] = {
+            "id": self.id,
+            "is_bot": self.is_bot,
+            "first_name": self.first_name,
+        }
         for name in ("last_name", "username", "language_code"):
             if (value := getattr(self, name)) is not None:
                 data[name] = value
@@ -152,8 +156,11 @@ class StandMessage:
             "message_id": self.message_id,
             "date": self.date,
             "chat": self.chat.to_api(),
-            "from": self.sender.to_api(),
         }
+        if self.chat.kind is ChatKind.CHANNEL:
+            data["sender_chat"] = self.chat.to_api()
+        else:
+            data["from"] = self.sender.to_api()
         if self.thread_id is not None:
             data["message_thread_id"] = self.thread_id
             data["is_topic_message"] = True

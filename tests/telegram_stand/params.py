@@ -52,7 +52,7 @@ class Params:
         if isinstance(value, bool | int | float):
             return json.dumps(value)
         if not isinstance(value, str):
-            raise bad_request(f"field \"{name}\" must be of type String")
+            raise bad_request(f'field "{name}" must be of type String')
         return value
 
     def required_text(self, name: str, missing: str) -> str:

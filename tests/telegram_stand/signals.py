@@ -16,21 +16,21 @@ class ChangeSignal:
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait(self, timeout: float) -> None:
-        """Wait for the next ``notify()`` or until ``timeout`` seconds pass."""
-        if timeout <= 0:
+    async def wait(self, seconds: float) -> None:
+        """Wait for the next ``notify()`` or until ``seconds`` pass."""
+        if seconds <= 0:
             return
         event = self._event
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(seconds):
                 await event.wait()
         except TimeoutError:
             return
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        """Wait until ``predicate()`` holds; ``False`` if ``timeout`` seconds pass first."""
+    async def wait_until(self, predicate: Callable[[], bool], seconds: float) -> bool:
+        """Wait until ``predicate()`` holds; ``False`` if ``seconds`` pass first."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + seconds
         while not predicate():
             remaining = deadline - loop.time()
             if remaining <= 0:

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 
 from .errors import bad_request, conflict
+from .params import Params, UploadedFile
 from .signals import ChangeSignal
 
 ALL_UPDATE_TYPES = frozenset(
@@ -50,7 +51,7 @@ DEFAULT_ALLOWED = ALL_UPDATE_TYPES - {"chat_member", "message_reaction", "messag
 FIRST_UPDATE_ID = 500_000_001
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
-WebhookReplyExecutor = Callable[[str, dict[str, Any]], Awaitable[None]]
+WebhookReplyExecutor = Callable[[str, Params], Awaitable[None]]
 """Runs the method a webhook answered with (``{"method": "sendMessage", ...}``)."""
 
 
@@ -74,12 +75,12 @@ class WebhookDelivery:
 class UpdateHub:
     """Queued updates and the two ways a bot receives them."""
 
-    def __init__(self, wall_clock: Callable[[], float]) -> None:
+    def __init__(self, wall_clock: Callable[[], float], changed: ChangeSignal) -> None:
         self._wall_clock = wall_clock
         self._queue: list[dict[str, Any]] = []
         self._last_id = FIRST_UPDATE_ID - 1
         self._allowed = DEFAULT_ALLOWED
-        self._changed = ChangeSignal()
+        self._changed = changed
         self._active_poll: object | None = None
         self._superseded: set[object] = set()
         self._delivery_lock = asyncio.Lock()
@@ -97,6 +98,11 @@ class UpdateHub:
         return list(self._queue)
 
     @property
+    def polling(self) -> bool:
+        """Whether a ``getUpdates`` long poll is waiting right now."""
+        return self._active_poll is not None
+
+    @property
     def allowed_updates(self) -> frozenset[str]:
         return self.webhook.allowed_updates if self.webhook else self._allowed
 
@@ -112,7 +118,7 @@ class UpdateHub:
         return update
 
     async def get_updates(
-        self, *, offset: int | None, limit: int, timeout: float, allowed: list[str] | None
+        self, *, offset: int | None, limit: int, wait: float, allowed: list[str] | None
     ) -> list[dict[str, Any]]:
         if self.webhook is not None:
             raise conflict(
@@ -128,7 +134,7 @@ class UpdateHub:
         self._active_poll = ticket
         self._changed.notify()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(timeout, 0.0)
+        deadline = loop.time() + max(wait, 0.0)
         try:
             while True:
                 if ticket in self._superseded:
@@ -201,24 +207,31 @@ class UpdateHub:
         return info
 
     async def flush_webhook(self) -> None:
-        """POST queued updates to the webhook in order; stop at the first failure."""
+        """POST queued updates to the webhook in order; stop at the first failure.
+
+        A webhook may answer with a method to call (aiogram's ``handle_in_background=False``
+        does); the stand runs it after the delivery, as Telegram does.
+        """
+        replies: list[tuple[str, Params]] = []
         async with self._delivery_lock:
             while self._queue and self.webhook is not None and not self.closed:
                 update = self._queue[0]
-                status, error, answer = await self._post(self.webhook, update)
+                status, error, reply = await self._post(self.webhook, update)
                 self.deliveries.append(WebhookDelivery(update["update_id"], status, error))
                 if error is not None:
                     self._last_error = (int(self._wall_clock()), error)
-                    return
+                    break
                 self._queue.remove(update)
                 self._changed.notify()
-                if answer and self.reply_executor is not None:
-                    method = answer.pop("method")
-                    await self.reply_executor(str(method), answer)
+                if reply is not None:
+                    replies.append(reply)
+        for method, params in replies:
+            if self.reply_executor is not None:
+                await self.reply_executor(method, params)
 
     async def _post(
         self, webhook: WebhookConfig, update: dict[str, Any]
-    ) -> tuple[int | None, str | None, dict[str, Any] | None]:
+    ) -> tuple[int | None, str | None, tuple[str, Params] | None]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         headers = {"Content-Type": "application/json"}
@@ -228,19 +241,12 @@ class UpdateHub:
             async with self._session.post(
                 webhook.url, data=json.dumps(update), headers=headers
             ) as response:
-                body = await response.read()
-                status = response.status
+                if not 200 <= response.status < 300:
+                    error = f"Wrong response from the webhook: {response.status} {response.reason}"
+                    return response.status, error, None
+                return response.status, None, await _read_reply(response)
         except (aiohttp.ClientError, TimeoutError) as error:
             return None, f"Connection failed: {type(error).__name__}", None
-        if not 200 <= status < 300:
-            return status, f"Wrong response from the webhook: {status} {response.reason}", None
-        try:
-            answer = json.loads(body) if body.strip() else None
-        except ValueError:
-            answer = None
-        if isinstance(answer, dict) and isinstance(answer.get("method"), str):
-            return status, None, answer
-        return status, None, None
 
     async def close(self) -> None:
         self.closed = True
@@ -248,3 +254,29 @@ class UpdateHub:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+async def _read_reply(response: aiohttp.ClientResponse) -> tuple[str, Params] | None:
+    """The method a webhook answered with, as JSON or multipart form data, if any."""
+    values: dict[str, Any] = {}
+    files: dict[str, UploadedFile] = {}
+    if response.content_type == "multipart/form-data":
+        async for part in aiohttp.MultipartReader.from_response(response):
+            if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+                continue
+            if part.filename:
+                files[part.name] = UploadedFile(part.name, part.filename, await part.read())
+            else:
+                values[part.name] = await part.text()
+    else:
+        body = await response.read()
+        try:
+            decoded = json.loads(body) if body.strip() else None
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict):
+            values = decoded
+    method = values.pop("method", None)
+    if not isinstance(method, str):
+        return None
+    return method, Params(values, files)

@@ -1,0 +1,121 @@
+"""People on the far side of the bot: they write messages and press buttons."""
+
+from __future__ import annotations
+
+from .core import StandCore
+from .errors import StandUsageError
+from .html_rules import bot_command_entities
+from .models import MemberStatus, PendingQuery, StandChat, StandMessage, StandUser
+
+
+class Person:
+    """A Telegram user a test acts as. Every action queues a real update for the bot."""
+
+    def __init__(self, user: StandUser, core: StandCore) -> None:
+        self.user = user
+        self._core = core
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    def __repr__(self) -> str:
+        return f"<Person {self.user.id} {self.user.first_name!r}>"
+
+    def _check_can_see(self, chat: StandChat) -> None:
+        if chat.forgotten:
+            raise StandUsageError(f"{chat!r} no longer exists")
+        if self.id in self._core.state.deactivated:
+            raise StandUsageError(f"{self!r} is deactivated")
+        if chat.is_private:
+            if chat.user is None or chat.user.id != self.id:
+                raise StandUsageError(f"{self!r} cannot write in another user's private chat")
+            return
+        if chat.migrated_to is not None:
+            raise StandUsageError(f"{chat!r} was upgraded to supergroup {chat.migrated_to}")
+        if chat.members.get(self.id, MemberStatus.LEFT) not in {
+            MemberStatus.CREATOR,
+            MemberStatus.ADMINISTRATOR,
+            MemberStatus.MEMBER,
+        }:
+            raise StandUsageError(f"{self!r} is not a member of {chat!r}")
+
+    async def send(
+        self,
+        chat: StandChat,
+        text: str,
+        *,
+        thread_id: int | None = None,
+        reply_to: StandMessage | None = None,
+    ) -> StandMessage:
+        """Write ``text`` in ``chat`` (a topic of a forum with ``thread_id``).
+
+        Commands (``/start``, ``/sub@regionews_test_bot``) get ``bot_command`` entities.
+        Writing to the bot in a private chat starts the chat, like pressing Start.
+        """
+        self._check_can_see(chat)
+        if not text.strip():
+            raise StandUsageError("Telegram clients do not send empty messages")
+        if chat.is_private:
+            if chat.bot_status is MemberStatus.KICKED:
+                raise StandUsageError(f"{self!r} blocked the bot; unblock it first")
+            chat.bot_status = MemberStatus.MEMBER
+        if thread_id is not None and thread_id not in chat.topics:
+            raise StandUsageError(f"{chat!r} has no topic {thread_id}")
+        message = StandMessage(
+            chat=chat,
+            message_id=chat.next_message_id(),
+            sender=self.user,
+            date=self._core.now_date(),
+            text=text,
+            entities=bot_command_entities(text),
+            thread_id=thread_id,
+            reply_to=reply_to,
+        )
+        self._core.state.store(message)
+        if chat.bot_present:
+            await self._core.publish("message", message.to_api())
+        return message
+
+    async def press(
+        self,
+        message: StandMessage,
+        callback_data: str | None = None,
+        *,
+        button: str | None = None,
+    ) -> str:
+        """Press an inline button of ``message`` (by its ``callback_data`` or its ``button``
+        text) and return the callback query id the bot must answer."""
+        self._check_can_see(message.chat)
+        if message.deleted:
+            raise StandUsageError(f"{message!r} was deleted")
+        buttons = message.buttons()
+        if button is not None:
+            matching = [item for item in buttons if item["text"] == button]
+        else:
+            matching = [item for item in buttons if item.get("callback_data") == callback_data]
+        if not matching or "callback_data" not in matching[0]:
+            raise StandUsageError(
+                f"{message!r} has no callback button "
+                f"{button or callback_data!r}; it has {message.button_texts()}"
+            )
+        data = str(matching[0]["callback_data"])
+        query_id = str(4_000_000_000_000 + self._core.state.next_number("callback_query"))
+        self._core.state.queries[query_id] = PendingQuery(
+            query_id=query_id,
+            person=self.user,
+            message=message,
+            data=data,
+            created_at=self._core.clock(),
+        )
+        await self._core.publish(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": self.user.to_api(),
+                "message": message.to_api(),
+                "chat_instance": str(abs(message.chat.id) * 31 + 7),
+                "data": data,
+            },
+        )
+        return query_id
