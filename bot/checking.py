@@ -33,7 +33,9 @@ async def check_source(
             fetched.body, url=fetched.url, selectors=selectors, http_charset=fetched.charset
         )
     else:
-        parsed = await parser.parse_feed(fetched.body, url=fetched.url, http_charset=fetched.charset)
+        parsed = await parser.parse_feed(
+            fetched.body, url=fetched.url, http_charset=fetched.charset
+        )
     context = DraftContext(
         fetched_at=clock(),
         timezone=ZoneInfo(timezone),

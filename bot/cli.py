@@ -14,11 +14,28 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.app import run_bot
+from bot.checking import check_source
 from bot.clock import system_clock
+from bot.composition import Language, fetch_limits, ingest_runtime, load_reference
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, FeedError
+from bot.feeds import ParserPool
+from bot.fetching import Fetcher
 from bot.models import HtmlSelectors, SourceKind
+from bot.reports import (
+    article_json,
+    article_text,
+    ingest_json_lines,
+    ingest_text,
+    json_line,
+    source_state_json,
+    sources_text,
+    tags_json,
+    tags_text,
+)
 from storage.database import DatabaseError
+from storage.sources import SourceRepository
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -120,8 +137,6 @@ async def _dispatch(
 ) -> int:
     command = args.command or "run"
     if command == "run":
-        from bot.app import run_bot  # the Telegram side is imported only when it is needed
-
         return await run_bot(settings)
     if command == "ingest":
         return await _ingest(settings, as_json=args.json, only_due=args.due, out=sys.stdout)
@@ -136,23 +151,24 @@ async def _dispatch(
 
 
 async def _ingest(settings: Settings, *, as_json: bool, only_due: bool, out: TextIO) -> int:
-    from bot.composition import ingest_runtime
-    from bot.reports import ingest_json_lines, ingest_text
 
     async with ingest_runtime(settings) as runtime:
         report = await runtime.ingestor.run_once(only_due=only_due)
         regions = {region.code: region for region in runtime.reference.regions}
+        articles = {
+            source.source: await runtime.ingestor.articles(source.new_article_ids)
+            for source in report.sources
+            if source.new_article_ids
+        }
     if as_json:
-        for line in ingest_json_lines(report):
+        for line in ingest_json_lines(report, articles):
             print(line, file=out)  # noqa: T201
     else:
-        print(ingest_text(report, regions), file=out)  # noqa: T201
+        print(ingest_text(report, articles, regions), file=out)  # noqa: T201
     return EXIT_OK
 
 
 def _tag(settings: Settings, texts: Sequence[str], *, as_json: bool, out: TextIO) -> int:
-    from bot.composition import Language, load_reference
-    from bot.reports import json_line, tags_json, tags_text
 
     del settings  # tagging needs no settings, only the bundled reference data
     reference = load_reference()
@@ -171,11 +187,6 @@ def _tag(settings: Settings, texts: Sequence[str], *, as_json: bool, out: TextIO
 async def _check(
     settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentParser, *, out: TextIO
 ) -> int:
-    from bot.checking import check_source
-    from bot.composition import Language, fetch_limits, load_reference
-    from bot.feeds import ParserPool
-    from bot.fetching import Fetcher
-    from bot.reports import article_json, article_text, json_line
 
     kind = SourceKind(args.kind)
     selectors: HtmlSelectors | None = None
@@ -201,7 +212,9 @@ async def _check(
     async with (
         Fetcher.create_session(limits) as session,
         ParserPool(
-            workers=1, timeout_seconds=settings.parse_timeout, memory_limit_mb=settings.parse_memory_mb
+            workers=1,
+            timeout_seconds=settings.parse_timeout,
+            memory_limit_mb=settings.parse_memory_mb,
         ) as pool,
     ):
         try:
@@ -237,9 +250,6 @@ async def _check(
 
 
 async def _sources(settings: Settings, *, as_json: bool, out: TextIO) -> int:
-    from bot.composition import ingest_runtime
-    from bot.reports import json_line, source_state_json, sources_text
-    from storage.sources import SourceRepository
 
     async with ingest_runtime(settings) as runtime:
         states = await SourceRepository(runtime.database).configured()

@@ -51,9 +51,10 @@ class Language:
 
     @classmethod
     def build(cls, reference: Reference) -> Language:
+        tagger = Tagger.build(regions=reference.regions, topics=reference.topics)
         return cls(
-            tagger=Tagger.build(regions=reference.regions, topics=reference.topics),
-            resolver=RegionResolver.build(reference.regions),
+            tagger=tagger,
+            resolver=RegionResolver.build(reference.regions, lexicon=tagger.lexicon),
             lemmatizer=Lemmatizer(),
         )
 

@@ -84,7 +84,7 @@ class SourceReport:
     updated: int = 0
     error: str | None = None
     disabled_reason: str | None = None
-    articles: tuple[Article, ...] = ()
+    new_article_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +93,10 @@ class IngestReport:
     problems: tuple[SourceReport, ...] = field(default=())
 
     @property
-    def new_articles(self) -> tuple[Article, ...]:
-        return tuple(article for report in self.sources for article in report.articles)
+    def new_article_ids(self) -> tuple[int, ...]:
+        return tuple(
+            article_id for report in self.sources for article_id in report.new_article_ids
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,10 @@ class Ingestor:
         reports = await asyncio.gather(*(self.ingest(source) for source in sources))
         return IngestReport(tuple(reports), self._problems)
 
+    async def articles(self, ids: Sequence[int]) -> tuple[Article, ...]:
+        """The stored articles a report names, newest first."""
+        return await self._articles.get_many(ids)
+
     async def ingest(self, source: SourceState) -> SourceReport:
         """Fetch, parse, tag and store one source. Never raises for the source's own faults."""
         try:
@@ -217,10 +223,9 @@ class Ingestor:
             )
         new_ids = [s.article_id for s in saved if s.status is SaveStatus.NEW]
         updated = sum(1 for s in saved if s.status is SaveStatus.UPDATED)
-        articles = await self._articles.get_many(new_ids)
         status = SourceStatus.NEW if new_ids else SourceStatus.UNCHANGED
         return SourceReport(
-            source.name, status, new=len(new_ids), updated=updated, articles=articles
+            source.name, status, new=len(new_ids), updated=updated, new_article_ids=tuple(new_ids)
         )
 
     async def _parse(self, source: SourceState, fetched: FetchResult) -> ParsedFeed:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.ingest import IngestReport, SourceReport
@@ -45,11 +45,14 @@ def json_line(data: Mapping[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def ingest_json_lines(report: IngestReport) -> Iterable[str]:
+def ingest_json_lines(
+    report: IngestReport, articles: Mapping[str, Sequence[Article]]
+) -> Iterable[str]:
+    """Sources first, then each source's new articles (``articles`` by source name)."""
     for source in (*report.problems, *report.sources):
         yield json_line(source_json(source))
     for source in report.sources:
-        for article in source.articles:
+        for article in articles.get(source.source, ()):
             yield json_line(article_json(article, source=source.source))
 
 
@@ -79,16 +82,20 @@ def article_text(article: Article | ArticleDraft, regions: Mapping[str, Region])
     return "\n".join(lines)
 
 
-def ingest_text(report: IngestReport, regions: Mapping[str, Region]) -> str:
+def ingest_text(
+    report: IngestReport,
+    articles: Mapping[str, Sequence[Article]],
+    regions: Mapping[str, Region],
+) -> str:
     sources = (*report.problems, *report.sources)
     if not sources:
         return "No sources to ingest: add [[source]] entries to the sources file."
     width = max(len(source.source) for source in sources)
     lines = [_source_line(source, width) for source in sources]
-    articles = report.new_articles
     lines.append("")
-    lines.append(f"New articles: {len(articles)}")
-    lines.extend(article_text(article, regions) for article in articles)
+    lines.append(f"New articles: {len(report.new_article_ids)}")
+    for source in report.sources:
+        lines.extend(article_text(article, regions) for article in articles.get(source.source, ()))
     return "\n".join(lines)
 
 

@@ -71,8 +71,13 @@ class ArticleRepository:
         """
         existing = await self._find_existing(connection, source_id, draft)
         if existing is not None:
-            article_id, story_id, content_hash = existing
+            article_id, story_id, content_hash, stored_identity = existing
             if content_hash == draft.content_hash:
+                if stored_identity != draft.identity_key:  # the feed renamed its guid
+                    await connection.execute(
+                        "UPDATE articles SET identity_key = ?, guid = ? WHERE id = ?",
+                        (draft.identity_key, draft.guid, article_id),
+                    )
                 return SavedArticle(article_id, story_id, SaveStatus.UNCHANGED, new_story=False)
             await connection.execute(
                 "UPDATE articles SET identity_key = ?, guid = ?, url = ?, title = ?,"
@@ -135,21 +140,21 @@ class ArticleRepository:
 
     async def _find_existing(
         self, connection: aiosqlite.Connection, source_id: int | None, draft: ArticleDraft
-    ) -> tuple[int, int, str] | None:
+    ) -> tuple[int, int, str, str] | None:
         async with connection.execute(
-            "SELECT id, story_id, content_hash FROM articles"
+            "SELECT id, story_id, content_hash, identity_key FROM articles"
             " WHERE source_id IS ? AND identity_key = ?",
             (source_id, draft.identity_key),
         ) as cursor:
             row = await cursor.fetchone()
         if row is None and draft.url is not None:
             async with connection.execute(
-                "SELECT id, story_id, content_hash FROM articles"
+                "SELECT id, story_id, content_hash, identity_key FROM articles"
                 " WHERE source_id IS ? AND url = ? ORDER BY id LIMIT 1",
                 (source_id, draft.url),
             ) as cursor:
                 row = await cursor.fetchone()
-        return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
+        return None if row is None else (int(row[0]), int(row[1]), str(row[2]), str(row[3]))
 
     async def _find_story(
         self, connection: aiosqlite.Connection, draft: ArticleDraft

@@ -1,0 +1,47 @@
+"""Shared fixtures: settings on a temporary directory, the Russian-language machinery (built
+once per session), the loopback web stand and the fake Telegram Bot API stand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.composition import Language, load_reference
+from bot.config import Settings, load_settings
+from tests.telegram_stand.fixtures import telegram_stand
+from tests.web_stand import web_stand_fixture
+
+__all__ = ["telegram_stand", "web_stand_fixture"]
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture(scope="session")
+def language() -> Language:
+    """Tagger, region resolver and lemmatizer: built once, shared by every test."""
+    return Language.build(load_reference())
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SettingsFactory:
+    """Settings on ``tmp_path``; keyword arguments override fields. No .env is read."""
+    monkeypatch.chdir(tmp_path)
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "database_path": tmp_path / "db" / "regionews.sqlite3",
+            "sources_file": tmp_path / "sources.toml",
+            "fetch_allow_private": True,
+            "fetch_timeout": 5.0,
+            "parse_workers": 1,
+            "parse_timeout": 5.0,
+        }
+        values.update(overrides)
+        return load_settings(_env_file=None, **values)
+
+    return build

@@ -1,0 +1,72 @@
+"""Settings: defaults, parsing, and one clear line for a wrong value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for name in (
+        "BOT_TOKEN",
+        "ADMIN_IDS",
+        "FETCH_TIMEOUT",
+        "DEFAULT_TIMEZONE",
+        "DEFAULT_INTERVAL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.database_path == Path("data/regionews.sqlite3")
+    assert settings.sources_file == Path("sources.toml")
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.default_timezone == "Europe/Moscow"
+    assert settings.fetch_max_bytes == 10 * 1024 * 1024
+    assert settings.bot_token is None
+
+
+def test_values_from_the_environment_and_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("ADMIN_IDS=1, 2;3\nDEFAULT_INTERVAL=1h30m\n", encoding="utf-8")
+    monkeypatch.setenv("FETCH_TIMEOUT", "7.5")
+    settings = load_settings()
+    assert settings.admin_ids == (1, 2, 3)
+    assert settings.default_interval == 5400
+    assert settings.fetch_timeout == 7.5
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("FETCH_TIMEOUT", "abc", "Setting FETCH_TIMEOUT"),
+        ("FETCH_TIMEOUT", "-1", "Setting FETCH_TIMEOUT"),
+        ("ADMIN_IDS", "alice", "Setting ADMIN_IDS: expected Telegram user ids"),
+        ("DEFAULT_TIMEZONE", "Mars/Base", "Setting DEFAULT_TIMEZONE: expected an IANA time zone"),
+        ("TELEGRAM_API_URL", "api.telegram.org", "Setting TELEGRAM_API_URL: expected an http"),
+        ("DEFAULT_INTERVAL", "soon", "Setting DEFAULT_INTERVAL"),
+        ("LOG_LEVEL", "LOUD", "Setting LOG_LEVEL"),
+    ],
+)
+def test_a_wrong_value_is_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_a_missing_token_says_where_to_get_one() -> None:
+    with pytest.raises(ConfigError, match="BOT_TOKEN is not set"):
+        load_settings().require_token()

@@ -1,0 +1,102 @@
+"""The database: pragmas, migrations applied once and recorded, reference data loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.composition import load_reference
+from storage.database import Database, DatabaseError, Migration, bundled_migrations
+from storage.reference import ReferenceRepository
+
+
+async def test_open_creates_directories_sets_pragmas_and_records_migrations(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "nested" / "dir" / "db.sqlite3"
+    database = await Database.open(path)
+    try:
+        connection = database.connection
+        async with connection.execute("PRAGMA journal_mode") as cursor:
+            assert (await cursor.fetchone())[0] == "wal"  # type: ignore[index]
+        async with connection.execute("PRAGMA foreign_keys") as cursor:
+            assert (await cursor.fetchone())[0] == 1  # type: ignore[index]
+        async with connection.execute("PRAGMA busy_timeout") as cursor:
+            assert (await cursor.fetchone())[0] == 5000  # type: ignore[index]
+        versions = await database.applied_versions()
+        assert versions == tuple(m.version for m in bundled_migrations())
+    finally:
+        await database.close()
+    assert path.exists()
+
+
+async def test_migrations_are_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    first = await Database.open(path)
+    await first.close()
+    second = await Database.open(path)
+    try:
+        assert await second.migrate(bundled_migrations()) == ()
+    finally:
+        await second.close()
+
+
+async def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        known = bundled_migrations()
+        broken = Migration(
+            len(known) + 1,
+            "broken",
+            "CREATE TABLE half (x INTEGER);\nINSERT INTO nowhere VALUES (1);",
+        )
+        with pytest.raises(Exception, match="nowhere"):
+            await database.migrate((*known, broken))
+        async with database.connection.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'half'"
+        ) as cursor:
+            assert await cursor.fetchone() is None
+        assert broken.version not in await database.applied_versions()
+    finally:
+        await database.close()
+
+
+async def test_a_database_newer_than_the_program_is_refused(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "db.sqlite3")
+    await database.connection.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'x', 'now')"
+    )
+    await database.close()
+    with pytest.raises(DatabaseError, match="newer than this program"):
+        await Database.open(tmp_path / "db.sqlite3")
+
+
+async def test_an_unwritable_path_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(DatabaseError, match="cannot open the database"):
+        await Database.open(blocker / "db.sqlite3")
+
+
+async def test_reference_data_is_loaded_and_reloading_it_is_harmless(tmp_path: Path) -> None:
+    reference = load_reference()
+    database = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        repository = ReferenceRepository(database)
+        for _ in range(2):
+            await repository.sync(reference.regions, reference.sections, reference.topics)
+        regions = await repository.regions()
+        assert len(regions) == 89
+        irkutsk = next(r for r in regions if r.code == "RU-IRK")
+        assert irkutsk.timezone == "Asia/Irkutsk"
+        assert irkutsk.name == "Иркутская область"
+        sections = {s.slug: s.name for s in await repository.sections()}
+        assert sections["regional"] == "Региональные новости"
+        assert sections["interview"] == "Интервью с экспортером"
+        assert sections["practice"] == "Лучшие практики ВЭД"
+        topics = await repository.topics()
+        assert {"light-industry", "agro", "export"} <= {t.slug for t in topics}
+        assert all(t.keywords for t in topics)
+    finally:
+        await database.close()
