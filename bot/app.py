@@ -135,7 +135,7 @@ class BotRuntime:
 
 
 async def set_commands(bot: Bot) -> None:
-    for scope, language_code, commands in bot_commands():
+    for (scope, language_code), commands in bot_commands().items():
         await bot.set_my_commands(commands, scope=scope, language_code=language_code)
 
 

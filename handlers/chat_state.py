@@ -1,0 +1,86 @@
+"""Whether the bot may write to a chat: blocks and unblocks, being added to or removed from a
+group, and a group's upgrade to a supergroup (its subscriptions move to the new id).
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import (
+    IS_MEMBER,
+    JOIN_TRANSITION,
+    KICKED,
+    LEAVE_TRANSITION,
+    ChatMemberUpdatedFilter,
+)
+from aiogram.types import ChatMemberUpdated, Message
+from aiogram.utils.formatting import Bold, Text, as_list
+from aiogram.utils.i18n import gettext as _
+
+from bot.models import ChatKind
+from bot.subscriptions import SubscriptionService
+
+router = Router(name=__name__)
+
+_GROUPS = F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP})
+
+
+@router.my_chat_member(F.chat.type == ChatType.PRIVATE, ChatMemberUpdatedFilter(KICKED))
+async def on_blocked(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
+    await subscriptions.deactivate(event.chat.id, "blocked")
+
+
+@router.my_chat_member(
+    F.chat.type == ChatType.PRIVATE, ChatMemberUpdatedFilter(KICKED >> IS_MEMBER)
+)
+async def on_unblocked(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
+    await subscriptions.reactivate(event.chat.id)
+
+
+def group_greeting() -> Text:
+    return as_list(
+        Bold(_("Hello! I deliver industry and export news from Russia's regions.")),
+        _(
+            "An administrator can set up what this chat receives: send /start (in a forum, in"
+            " the topic that should get the news)."
+        ),
+        _("Anyone can read with /latest and /search; /help lists everything."),
+    )
+
+
+@router.my_chat_member(_GROUPS, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+async def on_added_to_group(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
+    await subscriptions.register_chat(
+        event.chat.id,
+        kind=ChatKind(event.chat.type),
+        title=event.chat.title or "",
+        language_code=None,
+    )
+    await event.answer(**group_greeting().as_kwargs())
+
+
+@router.my_chat_member(F.chat.type == ChatType.CHANNEL, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+async def on_added_to_channel(
+    event: ChatMemberUpdated, subscriptions: SubscriptionService
+) -> None:
+    await subscriptions.register_chat(
+        event.chat.id, kind=ChatKind.CHANNEL, title=event.chat.title or "", language_code=None
+    )
+
+
+@router.my_chat_member(F.chat.type != ChatType.PRIVATE, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+async def on_removed(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
+    reason = "kicked" if event.new_chat_member.status == "kicked" else "removed"
+    await subscriptions.deactivate(event.chat.id, reason)
+
+
+@router.message(F.migrate_to_chat_id)
+async def on_migrated_to(message: Message, subscriptions: SubscriptionService) -> None:
+    if message.migrate_to_chat_id is not None:
+        await subscriptions.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+
+
+@router.message(F.migrate_from_chat_id)
+async def on_migrated_from(message: Message, subscriptions: SubscriptionService) -> None:
+    if message.migrate_from_chat_id is not None:
+        await subscriptions.migrate_chat(message.migrate_from_chat_id, message.chat.id)

@@ -1,0 +1,220 @@
+"""Rendering: rules in words in Russian and English, untrusted text as plain text, and an
+article page that always fits one message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from aiogram.utils.formatting import sizeof
+from aiogram.utils.i18n import I18n
+
+from bot.models import Article, DeliveryMode, Region, Rule, Section, Subscription, Topic
+from bot.reading import PAGE_SIZE, Page
+from handlers.i18n import LOCALES_PATH, build_i18n
+from handlers.render import (
+    MAX_MESSAGE_CHARS,
+    articles_view,
+    describe_rule,
+    query_from,
+    region_not_found,
+    search_header,
+    shorten,
+    subscription_view,
+)
+
+IRKUTSK = Region(
+    "RU-IRK",
+    "Иркутская область",
+    "Irkutsk Oblast",
+    "область",
+    "Сибирский",
+    "Asia/Irkutsk",
+    "Иркутск",
+)
+LIPETSK = Region(
+    "RU-LIP",
+    "Липецкая область",
+    "Lipetsk Oblast",
+    "область",
+    "Центральный",
+    "Europe/Moscow",
+    "Липецк",
+)
+PRACTICE = Section("practice", "Лучшие практики ВЭД", "Best export practices")
+AGRO = Topic("agro", "АПК", "Agriculture")
+
+
+@dataclass(frozen=True)
+class FakeNames:
+    regions: Mapping[str, Region] = field(
+        default_factory=lambda: {r.code: r for r in (IRKUTSK, LIPETSK)}
+    )
+    sections: Mapping[str, Section] = field(default_factory=lambda: {PRACTICE.slug: PRACTICE})
+    topics: Mapping[str, Topic] = field(default_factory=lambda: {AGRO.slug: AGRO})
+
+
+NAMES = FakeNames()
+
+
+@pytest.fixture(scope="module")
+def i18n() -> I18n:
+    return build_i18n(LOCALES_PATH)
+
+
+@pytest.fixture
+def ru(i18n: I18n) -> Iterator[None]:
+    with i18n.context(), i18n.use_locale("ru"):
+        yield
+
+
+@pytest.fixture
+def en(i18n: I18n) -> Iterator[None]:
+    with i18n.context(), i18n.use_locale("en"):
+        yield
+
+
+def article(number: int, *, title: str = "Завод", teaser: str = "Коротко.") -> Article:
+    moment = datetime(2024, 5, 21, 3, 30, tzinfo=UTC)
+    return Article(
+        id=number,
+        source_id=1,
+        story_id=number,
+        identity_key=f"k{number}",
+        title=title,
+        url=f"https://example.ru/news/{number}",
+        teaser=teaser,
+        text="",
+        image_url=None,
+        published_at=moment,
+        fetched_at=moment,
+        section="regional",
+        regions=("RU-IRK",),
+    )
+
+
+def subscription(*rules: Rule) -> Subscription:
+    return Subscription(
+        id=1,
+        chat_id=1,
+        thread_id=0,
+        mode=DeliveryMode.WEEKLY,
+        digest_time="09:00",
+        digest_weekday=0,
+        timezone="Asia/Irkutsk",
+        quiet_start="23:00",
+        quiet_end="08:00",
+        paused=False,
+        current_rule_id=rules[0].id if rules else None,
+        since=datetime(2024, 5, 1, tzinfo=UTC),
+        rules=rules,
+    )
+
+
+def test_a_rule_in_russian_words(ru: None) -> None:
+    assert describe_rule(Rule(1, regions=("RU-IRK",)), NAMES) == (
+        "Иркутская область · все разделы · все темы"
+    )
+    assert describe_rule(Rule(2, sections=("practice",)), NAMES) == (
+        "любой регион · Лучшие практики ВЭД · все темы"
+    )
+
+
+def test_a_rule_in_english_words(en: None) -> None:
+    assert describe_rule(Rule(1, regions=("RU-LIP", "RU-IRK"), topics=("agro",)), NAMES) == (
+        "Irkutsk Oblast, Lipetsk Oblast · all sections · Agriculture"
+    )
+
+
+def test_the_subscription_view_lists_rules_and_delivery(ru: None) -> None:
+    text, _entities = subscription_view(
+        subscription(Rule(1, regions=("RU-IRK",)), Rule(2, sections=("practice",))),
+        NAMES,
+        title="Ваша подписка",
+    ).render()
+    assert "1. Иркутская область · все разделы · все темы" in text
+    assert "2. любой регион · Лучшие практики ВЭД · все темы" in text
+    assert "еженедельная сводка по понедельникам в 09:00" in text
+    assert "Иркутск (UTC+8)" in text
+    assert "23:00–08:00" in text
+
+
+def test_a_title_with_markup_is_text_not_html(ru: None) -> None:
+    title = "<b>Завод & Ко</b>"
+    content = articles_view(
+        search_header("завод", Page((), 0, False)), [article(1, title=title)], NAMES
+    )
+    kwargs = content.as_kwargs()
+    assert kwargs["parse_mode"] is None
+    assert title in kwargs["text"]
+    links = [entity for entity in kwargs["entities"] if entity.type == "text_link"]
+    assert len(links) == 1
+    assert links[0].url == "https://example.ru/news/1"
+    assert links[0].extract_from(kwargs["text"]) == title
+    assert not any(
+        entity.type == "bold" and "Завод" in entity.extract_from(kwargs["text"])
+        for entity in kwargs["entities"]
+    )
+
+
+def test_a_page_of_huge_articles_fits_one_message(ru: None) -> None:
+    articles = [
+        article(number, title="Заголовок " * 100, teaser="Очень длинный тизер. " * 500)
+        for number in range(PAGE_SIZE)
+    ]
+    text, _entities = articles_view(
+        search_header("з" * 200, Page(tuple(articles), 0, True)), articles, NAMES
+    ).render()
+    assert sizeof(text) <= MAX_MESSAGE_CHARS
+    assert text.count("https://") == 0  # links are entities, not text
+    assert text.count("…") >= PAGE_SIZE
+
+
+def test_the_search_query_is_read_back_from_the_header(ru: None) -> None:
+    query = "золото <i>& «медь»"
+    text, entities = search_header(query, Page((), 10, True)).render()
+    assert query_from(text, entities) == query
+    assert "стр. 2" in text
+
+
+def test_an_unknown_region_is_echoed_as_text(ru: None) -> None:
+    text, entities = region_not_found("Нарния <script>", (IRKUTSK,)).render()
+    assert text.startswith("Регион «Нарния <script>» не найден.")
+    assert "Иркутская область" in text
+    assert entities == []
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("one two three four", 12, "one two…"),
+        ("  spaced\n\nout  ", 20, "spaced out"),
+    ],
+)
+def test_shorten(text: str, limit: int, expected: str) -> None:
+    assert shorten(text, limit) == expected
+    assert len(shorten(text, limit)) <= limit
+
+
+def test_twenty_long_rules_fit_one_message(ru: None) -> None:
+    many = {
+        f"RU-X{index:02d}": Region(
+            f"RU-X{index:02d}",
+            "Ханты-Мансийский автономный округ — Югра",
+            "Khanty",
+            "",
+            "",
+            "",
+            "",
+        )
+        for index in range(40)
+    }
+    names = FakeNames(regions=many)
+    rules = tuple(Rule(number, regions=tuple(many)) for number in range(1, 21))
+    text, _entities = subscription_view(
+        subscription(*rules), names, title="Ваша подписка"
+    ).render()
+    assert sizeof(text) <= MAX_MESSAGE_CHARS
