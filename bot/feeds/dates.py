@@ -69,7 +69,8 @@ def _parse_with_format(text: str, date_format: str) -> datetime | None:
     if count:
         date_format = date_format.replace("%B", "%m").replace("%b", "%m")
     try:
-        return datetime.strptime(numeric, " ".join(date_format.split()))
+        # Naive on purpose unless the format has %z: the page did not say its zone.
+        return datetime.strptime(numeric, " ".join(date_format.split()))  # noqa: DTZ007
     except _PARSE_ERRORS:
         return None
 

@@ -4,7 +4,9 @@ The order follows what browsers and mature feed readers do: a byte-order mark, t
 charset from the HTTP ``Content-Type``, then the document's own declaration (the XML
 declaration's ``encoding=`` or an HTML ``<meta charset>``), then detection. A charset that
 is unknown, or that fails to decode the bytes, is skipped rather than trusted: Russian
-sites often serve windows-1251 bytes under a declaration that says utf-8.
+sites often serve windows-1251 bytes under a declaration that says utf-8. The reverse slip
+is caught too: non-ASCII bytes that are valid UTF-8 are read as UTF-8 whatever legacy code
+page the label names, since such bytes practically never occur in windows-1251 or koi8-r text.
 
 Detection tries strict UTF-8 first, then tells windows-1251 from koi8-r by letter case
 (the two code pages swap the lower- and upper-case Cyrillic halves, and real text is
@@ -50,18 +52,27 @@ def decode_document(body: bytes, *, http_charset: str | None) -> str:
     text = _decode(body, http_charset)
     if text.startswith("\ufeff"):
         text = text[1:]
-    return _XML_DECL_ENCODING_ATTR.sub(r"\1", text, count=1)
+    declaration = _XML_DECL_ENCODING_ATTR.match(text)  # match: a sub would try every position
+    return declaration.group(1) + text[declaration.end() :] if declaration else text
 
 
 def _decode(body: bytes, http_charset: str | None) -> str:
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(codec, errors="replace")
+            return body[len(bom) :].decode(bom_codec, errors="replace")
     for charset in (http_charset, _declared_charset(body)):
-        if charset:
-            text = _try_decode(body, charset)
+        codec = _codec(charset, body)
+        if codec is None:
+            continue
+        if not codec.startswith("utf") and not body.isascii():
+            # Non-ASCII bytes that form valid UTF-8 are practically never an accident of a
+            # legacy code page: the label is wrong (a common slip on Russian sites).
+            text = _strict(body, "utf-8")
             if text is not None:
                 return text
+        text = _strict(body, codec)
+        if text is not None:
+            return text
     return _detect(body)
 
 
@@ -71,16 +82,20 @@ def _declared_charset(body: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _try_decode(body: bytes, charset: str) -> str | None:
-    """``body`` decoded strictly with ``charset``, or None if the name or the bytes are bad."""
+def _codec(charset: str | None, body: bytes) -> str | None:
+    """The codec ``charset`` names, or None if it names none that fits ``body``."""
     try:
-        name = codecs.lookup(charset.strip()).name
+        name = codecs.lookup(charset.strip()).name if charset and charset.strip() else None
     except (LookupError, ValueError):
         return None
-    if name.startswith(("utf-16", "utf-32")) and b"\x00" not in body[:4]:
+    if name and name.startswith(("utf-16", "utf-32")) and b"\x00" not in body[:4]:
         return None  # a declaration copied from elsewhere: these bytes are not UTF-16/32
+    return name
+
+
+def _strict(body: bytes, codec: str) -> str | None:
     try:
-        return body.decode(name)
+        return body.decode(codec)
     except (UnicodeDecodeError, LookupError):  # LookupError: not a text codec (base64, ...)
         return None
 

@@ -11,6 +11,7 @@ This module is pure and CPU-bound: call it through ``worker.ParserPool`` from as
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -37,12 +38,15 @@ _HTML_ROOT = re.compile(
     r"\A(?:\s|<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>)*<html\b", re.IGNORECASE | re.DOTALL
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+_MAY_HOLD_ENTRIES = re.compile(r"<(?:\w+:)?(?:item|entry)\b", re.IGNORECASE)
 _TTL = re.compile(r"<ttl>\s*(\d{1,7})\s*</ttl>")
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 _HEAD_CHARS = 4096
 _TTL_SCAN_CHARS = 65536
 _TITLE_FROM_TEXT_CHARS = 100
+_TEASER_CHARS = 280
+_TEASER_HTML_CHARS = 4096
 _FEEDPARSER_HEADERS = {"content-type": "application/xml; charset=utf-8"}
 
 
@@ -82,7 +86,11 @@ def _read_xml_feed(text: str) -> tuple[str, list[Entry]]:
         raise
     except Exception as error:  # any failure there sends the document to feedparser
         return _read_with_feedparser(raw, error)
-    return _text(parsed["feed"], "title"), list(parsed["entries"])
+    title, entries = _text(parsed["feed"], "title"), list(parsed["entries"])
+    if not entries and _MAY_HOLD_ENTRIES.search(text):  # e.g. RSS 0.90, which it reads empty
+        with contextlib.suppress(FeedMalformed):
+            return _read_with_feedparser(raw, ValueError("no entries"))
+    return title, entries
 
 
 def _read_with_feedparser(raw: bytes, fast_error: Exception) -> tuple[str, list[Entry]]:
@@ -136,10 +144,14 @@ def _json_entry(item: Entry) -> Entry:
 def _feed_item(entry: Entry, feed_url: str) -> FeedItem | None:
     link = canonical_url(_entry_link(entry), base=feed_url)
     summary = _text(entry, "description") or _text(entry, "summary")
-    content = max((_text(part, "value") for part in _dicts(entry.get("content"))), key=len, default="")
+    content = max(
+        (_text(part, "value") for part in _dicts(entry.get("content"))), key=len, default=""
+    )
     longest = content if len(content) > len(summary) else summary
     text = clean_html(longest)
-    teaser = make_teaser(clean_html(summary) if summary and summary != longest else text)
+    teaser = (
+        _teaser(summary) if summary and summary != longest else make_teaser(text, _TEASER_CHARS)
+    )
     title = clean_html(_text(entry, "title"))
     if not title:
         if link is None:
@@ -156,6 +168,15 @@ def _feed_item(entry: Entry, feed_url: str) -> FeedItem | None:
         published_at=parse_date(dated) if dated else None,
         categories=_categories(entry),
     )
+
+
+def _teaser(html: str) -> str:
+    """``make_teaser(clean_html(html))``, reading only the head of a long ``html``."""
+    if len(html) > _TEASER_HTML_CHARS:
+        head = clean_html(html[:_TEASER_HTML_CHARS])
+        if len(head) > 2 * _TEASER_CHARS:  # the cut falls well inside the head
+            return make_teaser(head, _TEASER_CHARS)
+    return make_teaser(clean_html(html), _TEASER_CHARS)
 
 
 def _entry_link(entry: Entry) -> str:
@@ -180,13 +201,17 @@ def _image_url(entry: Entry, html: str, base: str) -> str | None:
         kind = _text(media, "medium") or _text(media, "type")
         if kind.startswith("image") or (not kind and media_url.lower().endswith(_IMAGE_SUFFIXES)):
             candidates.append(media_url)
-    if "<img" in html or "<IMG" in html:
-        candidates += [match.group(1) for match in _IMG_SRC.finditer(html)]
     for candidate in candidates:
         absolute = canonical_url(candidate, base=base) if candidate else None
         if absolute:
             return absolute
-    return None
+    first = html.find("<img")
+    first = html.find("<IMG") if first < 0 else first
+    if first < 0:
+        return None
+    # The pattern ignores case, which makes scanning slow: start it at the first image.
+    inline = (canonical_url(match[1], base=base) for match in _IMG_SRC.finditer(html, first))
+    return next(filter(None, inline), None)
 
 
 def _categories(entry: Entry) -> tuple[str, ...]:
