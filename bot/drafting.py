@@ -14,6 +14,8 @@ from bot.models import ArticleDraft, FeedItem, Tags
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 """A date further in the future than this is a publisher's mistake: the fetch time is used."""
+OLDEST_YEAR = 1990
+"""Dates before this (year 1, 1970 from a zero timestamp) are placeholders, not news."""
 TAGGED_TEXT_CHARS = 4_000
 SEARCH_TEXT_CHARS = 4_000
 
@@ -59,12 +61,13 @@ def identity_key(item: FeedItem) -> str:
 
 
 def settle_date(published: datetime | None, context: DraftContext) -> datetime:
-    """Aware publication time: naive dates in the source's zone; missing or future → fetch time."""
+    """Aware publication time: naive dates in the source's zone; missing, absurd or future
+    dates → the fetch time."""
     if published is None:
         return context.fetched_at
     if published.tzinfo is None:
         published = published.replace(tzinfo=context.timezone)
-    if published > context.fetched_at + FUTURE_TOLERANCE:
+    if published.year < OLDEST_YEAR or published > context.fetched_at + FUTURE_TOLERANCE:
         return context.fetched_at
     return published
 

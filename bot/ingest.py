@@ -206,7 +206,7 @@ class Ingestor:
         )
         drafts = await asyncio.to_thread(self._draft_all, parsed, context)
         async with self._db.transaction() as connection:
-            saved = [await self._articles.save(connection, source.id, d) for d in drafts]
+            saved = await self._articles.save(connection, source.id, drafts)
             await SourceRepository.record_success_in(
                 connection,
                 source.id,
