@@ -26,10 +26,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.catalog import Catalog
 from bot.clock import Clock, system_clock
-from bot.composition import IngestRuntime, Language, ingest_runtime
+from bot.composition import IngestRuntime, build_language, ingest_runtime
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.inflight import InFlightUpdates
+from bot.language import Language
 from bot.reading import NewsReader
 from bot.scheduling import IngestJob, build_scheduler
 from bot.subscriptions import Choices, SubscriptionService
@@ -152,8 +153,9 @@ async def bot_runtime(
     bot = make_bot(token, settings.telegram_api_url)
     try:
         me = await check_token(bot, settings.telegram_api_url)
-        async with ingest_runtime(settings, clock=clock, language=language) as ingest:
+        async with ingest_runtime(settings, clock=clock) as ingest:
             reference = ingest.reference
+            language = language or build_language(reference)
             subscriptions = SubscriptionService(
                 database=ingest.database,
                 choices=Choices(
@@ -165,8 +167,8 @@ async def bot_runtime(
             )
             reader = NewsReader(
                 database=ingest.database,
-                regions=ingest.language.resolver,
-                lemmatizer=ingest.language.lemmatizer,
+                regions=language.resolver,
+                lemmatizer=language.lemmatizer,
             )
             catalog = Catalog(
                 database=ingest.database,

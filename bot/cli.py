@@ -17,11 +17,12 @@ from typing import TextIO
 from bot.app import run_bot
 from bot.checking import check_source
 from bot.clock import system_clock
-from bot.composition import Language, fetch_limits, ingest_runtime, load_reference
+from bot.composition import build_language, fetch_limits, ingest_runtime, load_reference
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, FeedError
 from bot.feeds import ParserPool
 from bot.fetching import Fetcher
+from bot.ingest_worker import WorkerDrafter
 from bot.models import HtmlSelectors, SourceKind
 from bot.reports import (
     article_json,
@@ -172,7 +173,7 @@ def _tag(settings: Settings, texts: Sequence[str], *, as_json: bool, out: TextIO
 
     del settings  # tagging needs no settings, only the bundled reference data
     reference = load_reference()
-    language = Language.build(reference)
+    language = build_language(reference)
     regions = {region.code: region for region in reference.regions}
     lines = texts or (line.rstrip("\n") for line in sys.stdin)
     for text in lines:
@@ -207,7 +208,6 @@ async def _check(
     if region is not None and region not in {r.code for r in reference.regions}:
         raise ConfigError(f"--region {args.region}: not a region code we know (RU-IRK, …)")
     zones = {r.code: r.timezone for r in reference.regions}
-    language = Language.build(reference)
     limits = fetch_limits(settings)
     async with (
         Fetcher.create_session(limits) as session,
@@ -225,9 +225,7 @@ async def _check(
                 region=region,
                 timezone=zones.get(region or "", settings.default_timezone),
                 fetcher=Fetcher(session, limits, clock=system_clock),
-                parser=pool,
-                tagger=language.tagger,
-                lemmatizer=language.lemmatizer,
+                drafter=WorkerDrafter(pool),
                 clock=system_clock,
             )
         except FeedError as error:

@@ -17,10 +17,11 @@ from bot.config import Settings
 from bot.feeds import ParserPool
 from bot.fetching import Fetcher, FetchLimits
 from bot.ingest import Ingestor, IngestPolicy
+from bot.ingest_worker import WorkerDrafter
+from bot.language import Language
 from bot.models import Region, Section, Topic
 from bot.reference import load_regions, load_sections, load_topics
 from bot.sources import KnownSlugs, SourcesFile, read_sources_file
-from bot.tagging import Lemmatizer, RegionResolver, Tagger
 from storage.database import Database
 from storage.reference import ReferenceRepository
 
@@ -41,24 +42,6 @@ class Reference:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Language:
-    """The Russian-language machinery, built once (a second or two) and shared."""
-
-    tagger: Tagger
-    resolver: RegionResolver
-    lemmatizer: Lemmatizer
-
-    @classmethod
-    def build(cls, reference: Reference) -> Language:
-        tagger = Tagger.build(regions=reference.regions, topics=reference.topics)
-        return cls(
-            tagger=tagger,
-            resolver=RegionResolver.build(reference.regions, lexicon=tagger.lexicon),
-            lemmatizer=Lemmatizer(),
-        )
-
-
 def fetch_limits(settings: Settings) -> FetchLimits:
     return FetchLimits(
         timeout_seconds=settings.fetch_timeout,
@@ -69,6 +52,10 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         user_agent=settings.fetch_user_agent,
         allow_private_addresses=settings.fetch_allow_private,
     )
+
+
+def build_language(reference: Reference) -> Language:
+    return Language.build(reference.regions, reference.topics)
 
 
 def load_reference() -> Reference:
@@ -90,7 +77,6 @@ class IngestRuntime:
     settings: Settings
     database: Database
     reference: Reference
-    language: Language
     fetcher: Fetcher
     parser: ParserPool
     ingestor: Ingestor
@@ -112,11 +98,14 @@ async def open_database(settings: Settings, reference: Reference) -> AsyncIterat
 
 @asynccontextmanager
 async def ingest_runtime(
-    settings: Settings, *, clock: Clock = system_clock, language: Language | None = None
+    settings: Settings, *, clock: Clock = system_clock
 ) -> AsyncIterator[IngestRuntime]:
-    """Everything an ingest pass needs, with the sources file synced into the database."""
+    """Everything an ingest pass needs, with the sources file synced into the database.
+
+    Parsing, tagging and lemmatising happen in the parser worker processes, so this process
+    does not build the tagger.
+    """
     reference, sources_file = read_sources(settings.sources_file, load_reference())
-    language = language or Language.build(reference)
     limits = fetch_limits(settings)
     async with (
         open_database(settings, reference) as database,
@@ -131,18 +120,15 @@ async def ingest_runtime(
         ingestor = Ingestor(
             database=database,
             fetcher=fetcher,
-            parser=parser,
-            tagger=language.tagger,
-            lemmatizer=language.lemmatizer,
+            drafter=WorkerDrafter(parser),
             regions=reference.regions,
             clock=clock,
             policy=IngestPolicy(
                 default_interval_seconds=settings.default_interval,
                 max_consecutive_errors=settings.max_consecutive_errors,
                 default_timezone=settings.default_timezone,
+                sources_in_flight=settings.fetch_concurrency,
             ),
         )
         await ingestor.sync_sources(sources_file)
-        yield IngestRuntime(
-            settings, database, reference, language, fetcher, parser, ingestor, sources_file
-        )
+        yield IngestRuntime(settings, database, reference, fetcher, parser, ingestor, sources_file)

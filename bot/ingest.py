@@ -17,14 +17,13 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.drafting import DraftContext, TextLemmatizer, TextTagger, draft_article
+from bot.drafting import DraftContext
 from bot.errors import FeedError, FeedHTTPError
 from bot.models import (
     Article,
-    ArticleDraft,
+    DraftedFeed,
     FetchResult,
     HtmlSelectors,
-    ParsedFeed,
     Region,
     SaveStatus,
     SourceKind,
@@ -52,19 +51,18 @@ class FeedFetcher(Protocol):
     ) -> FetchResult: ...
 
 
-class DocumentParser(Protocol):
-    async def parse_feed(
-        self, body: bytes, *, url: str, http_charset: str | None = None
-    ) -> ParsedFeed: ...
+class FeedDrafter(Protocol):
+    """Parses a fetched document and drafts its items (in worker processes, in production)."""
 
-    async def parse_html_list(
+    async def draft(
         self,
         body: bytes,
         *,
         url: str,
-        selectors: HtmlSelectors,
-        http_charset: str | None = None,
-    ) -> ParsedFeed: ...
+        http_charset: str | None,
+        selectors: HtmlSelectors | None,
+        context: DraftContext,
+    ) -> DraftedFeed: ...
 
 
 class SourceStatus(StrEnum):
@@ -104,6 +102,8 @@ class IngestPolicy:
     default_interval_seconds: int = 900
     max_consecutive_errors: int = 10
     default_timezone: str = "Europe/Moscow"
+    sources_in_flight: int = 20
+    """Sources between fetch and store at once: bounds the bodies and drafts held in memory."""
 
 
 class Ingestor:
@@ -112,9 +112,7 @@ class Ingestor:
         *,
         database: Database,
         fetcher: FeedFetcher,
-        parser: DocumentParser,
-        tagger: TextTagger,
-        lemmatizer: TextLemmatizer,
+        drafter: FeedDrafter,
         regions: Sequence[Region],
         clock: Clock,
         policy: IngestPolicy,
@@ -123,9 +121,7 @@ class Ingestor:
         self._sources = SourceRepository(database)
         self._articles = ArticleRepository(database)
         self._fetcher = fetcher
-        self._parser = parser
-        self._tagger = tagger
-        self._lemmatizer = lemmatizer
+        self._drafter = drafter
         self._region_zones = {region.code: region.timezone for region in regions}
         self._clock = clock
         self._policy = policy
@@ -158,7 +154,13 @@ class Ingestor:
             sources = await self._sources.due(self._clock())
         else:
             sources = tuple(s for s in await self._sources.configured() if s.enabled)
-        reports = await asyncio.gather(*(self.ingest(source) for source in sources))
+        slots = asyncio.Semaphore(self._policy.sources_in_flight)
+
+        async def ingest_in_slot(source: SourceState) -> SourceReport:
+            async with slots:
+                return await self.ingest(source)
+
+        reports = await asyncio.gather(*(ingest_in_slot(source) for source in sources))
         return IngestReport(tuple(reports), self._problems)
 
     async def articles(self, ids: Sequence[int]) -> tuple[Article, ...]:
@@ -195,7 +197,6 @@ class Ingestor:
             )
             return SourceReport(source.name, SourceStatus.NOT_MODIFIED)
 
-        parsed = await self._parse(source, fetched)
         now = self._clock()
         context = DraftContext(
             fetched_at=now,
@@ -204,7 +205,14 @@ class Ingestor:
             default_section=source.section,
             default_topics=source.topics,
         )
-        drafts = await asyncio.to_thread(self._draft_all, parsed, context)
+        drafted = await self._drafter.draft(
+            fetched.body,
+            url=fetched.url,
+            http_charset=fetched.charset,
+            selectors=source.html if source.kind is SourceKind.HTML else None,
+            context=context,
+        )
+        drafts = drafted.drafts
         async with self._db.transaction() as connection:
             saved = await self._articles.save(connection, source.id, drafts)
             await SourceRepository.record_success_in(
@@ -215,7 +223,7 @@ class Ingestor:
                     now,
                     interval_seconds=source.interval_seconds,
                     fresh_until=fetched.fresh_until,
-                    ttl_seconds=parsed.ttl_seconds,
+                    ttl_seconds=drafted.ttl_seconds,
                 ),
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
@@ -227,21 +235,6 @@ class Ingestor:
         return SourceReport(
             source.name, status, new=len(new_ids), updated=updated, new_article_ids=tuple(new_ids)
         )
-
-    async def _parse(self, source: SourceState, fetched: FetchResult) -> ParsedFeed:
-        if source.kind is SourceKind.HTML and source.html is not None:
-            return await self._parser.parse_html_list(
-                fetched.body, url=fetched.url, selectors=source.html, http_charset=fetched.charset
-            )
-        return await self._parser.parse_feed(
-            fetched.body, url=fetched.url, http_charset=fetched.charset
-        )
-
-    def _draft_all(self, parsed: ParsedFeed, context: DraftContext) -> list[ArticleDraft]:
-        return [
-            draft_article(item, context, tagger=self._tagger, lemmatizer=self._lemmatizer)
-            for item in parsed.items
-        ]
 
     def _zone_of(self, source: SourceState) -> str:
         if source.timezone:

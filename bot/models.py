@@ -161,6 +161,14 @@ class ArticleDraft:
     search_terms: str = ""  # lemmas of title and text, for morphology-aware search
 
 
+@dataclass(frozen=True, slots=True)
+class DraftedFeed:
+    """What one fetched document yields: drafts ready to store, and the feed's ``<ttl>``."""
+
+    drafts: tuple[ArticleDraft, ...]
+    ttl_seconds: int | None = None
+
+
 class SaveStatus(StrEnum):
     NEW = "new"
     UPDATED = "updated"

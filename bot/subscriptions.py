@@ -6,6 +6,7 @@ raises :class:`ChoiceError` and leaves the database as it was.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ class SubscriptionService:
         self._subscriptions = SubscriptionRepository(database)
         self._choices = choices
         self._clock = clock
+        self._adding_rule = asyncio.Lock()  # ➕'s check and insert, as one step
 
     # chats -------------------------------------------------------------------------------
 
@@ -202,12 +204,23 @@ class SubscriptionService:
             return await self.add_rule(chat_id, thread_id, topics=(value,))
         raise ChoiceError(f"unknown start link «{payload}»")
 
-    async def new_rule(self, chat_id: int, thread_id: int) -> Subscription:
-        subscription = await self.ensure(chat_id, thread_id)
-        if len(subscription.rules) >= MAX_RULES:
-            raise ChoiceError(f"a chat may have at most {MAX_RULES} rules")
-        await self._subscriptions.add_rule(subscription.id, now=self._clock())
-        return await self._require(chat_id, thread_id)
+    async def new_rule(
+        self, chat_id: int, thread_id: int, *, shown: int | None = None
+    ) -> Subscription:
+        """Add an empty rule, which becomes the one being edited.
+
+        ``shown`` is how many rules the reader saw when asking: if the chat has another
+        number by now, the request was a repeat (a double tap) and :class:`ChoiceError` is
+        raised. The check and the insert hold one lock, so two taps handled at once add one.
+        """
+        async with self._adding_rule:
+            subscription = await self.ensure(chat_id, thread_id)
+            if shown is not None and len(subscription.rules) != shown:
+                raise ChoiceError("this rule was already added")
+            if len(subscription.rules) >= MAX_RULES:
+                raise ChoiceError(f"a chat may have at most {MAX_RULES} rules")
+            await self._subscriptions.add_rule(subscription.id, now=self._clock())
+            return await self._require(chat_id, thread_id)
 
     async def remove_rule(self, chat_id: int, thread_id: int, rule_id: int) -> Subscription:
         subscription = await self._require(chat_id, thread_id)

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.composition import Language, load_reference
+from bot.composition import build_language, load_reference
 from bot.config import Settings, load_settings
+from bot.language import Language
 from tests.telegram_stand.fixtures import telegram_stand
 from tests.web_stand import web_stand_fixture
 
@@ -24,7 +25,7 @@ SettingsFactory = Callable[..., Settings]
 @pytest.fixture(scope="session")
 def language() -> Language:
     """Tagger, region resolver and lemmatizer: built once, shared by every test."""
-    return Language.build(load_reference())
+    return build_language(load_reference())
 
 
 @pytest.fixture

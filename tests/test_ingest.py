@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import ManualClock
-from bot.composition import Language, ingest_runtime
+from bot.composition import ingest_runtime
 from bot.ingest import SourceStatus
 from storage.articles import ArticleFilter, ArticleRepository
 from storage.sources import SourceRepository
@@ -45,7 +45,7 @@ teaser = "p.announce"
 
 
 async def test_first_pass_stores_tagged_articles_and_second_pass_is_not_modified(
-    web_stand: WebStand, make_settings: SettingsFactory, language: Language
+    web_stand: WebStand, make_settings: SettingsFactory
 ) -> None:
     web_stand.add("/irkutsk.rss", IRKUTSK_RSS, etag='"v1"')
     web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html; charset=utf-8", etag='"p1"')
@@ -53,7 +53,7 @@ async def test_first_pass_stores_tagged_articles_and_second_pass_is_not_modified
     write_sources(settings.sources_file, web_stand)
     clock = ManualClock(NOW)
 
-    async with ingest_runtime(settings, clock=clock, language=language) as runtime:
+    async with ingest_runtime(settings, clock=clock) as runtime:
         first = await runtime.ingestor.run_once(only_due=False)
         by_source = {report.source: report for report in first.sources}
         assert by_source["irkutsk-export"].status is SourceStatus.NEW
@@ -91,14 +91,14 @@ async def test_first_pass_stores_tagged_articles_and_second_pass_is_not_modified
 
 
 async def test_same_item_fetched_again_updates_and_never_duplicates(
-    web_stand: WebStand, make_settings: SettingsFactory, language: Language
+    web_stand: WebStand, make_settings: SettingsFactory
 ) -> None:
     web_stand.add("/irkutsk.rss", IRKUTSK_RSS)
     web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
     settings = make_settings()
     write_sources(settings.sources_file, web_stand)
     clock = ManualClock(NOW)
-    async with ingest_runtime(settings, clock=clock, language=language) as runtime:
+    async with ingest_runtime(settings, clock=clock) as runtime:
         await runtime.ingestor.run_once(only_due=False)
         changed = IRKUTSK_RSS.replace(
             "вышли на рынок Китая".encode(), "вышли на рынки Китая и Монголии".encode()
@@ -122,7 +122,7 @@ async def test_same_item_fetched_again_updates_and_never_duplicates(
 
 
 async def test_the_same_story_from_two_sources_is_one_story(
-    web_stand: WebStand, make_settings: SettingsFactory, language: Language
+    web_stand: WebStand, make_settings: SettingsFactory
 ) -> None:
     web_stand.add("/irkutsk.rss", IRKUTSK_RSS)
     web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
@@ -136,7 +136,7 @@ async def test_the_same_story_from_two_sources_is_one_story(
         web_stand,
         extra=f'\n[[source]]\nname = "copycat"\nurl = "{web_stand.url("/copy.rss")}"\n',
     )
-    async with ingest_runtime(settings, clock=ManualClock(NOW), language=language) as runtime:
+    async with ingest_runtime(settings, clock=ManualClock(NOW)) as runtime:
         report = await runtime.ingestor.run_once(only_due=False)
         new = await runtime.ingestor.articles(report.new_article_ids)
         assert len(new) == 8
@@ -149,7 +149,7 @@ async def test_the_same_story_from_two_sources_is_one_story(
 
 
 async def test_a_broken_source_fails_alone_with_a_reason_and_is_disabled_after_many(
-    web_stand: WebStand, make_settings: SettingsFactory, language: Language
+    web_stand: WebStand, make_settings: SettingsFactory
 ) -> None:
     web_stand.add("/irkutsk.rss", IRKUTSK_RSS)
     web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
@@ -170,7 +170,7 @@ async def test_a_broken_source_fails_alone_with_a_reason_and_is_disabled_after_m
     settings = make_settings(max_consecutive_errors=3)
     write_sources(settings.sources_file, web_stand, extra=extra)
     clock = ManualClock(NOW)
-    async with ingest_runtime(settings, clock=clock, language=language) as runtime:
+    async with ingest_runtime(settings, clock=clock) as runtime:
         report = await runtime.ingestor.run_once(only_due=False)
         by_source = {r.source: r for r in report.sources}
         assert by_source["irkutsk-export"].new == 3
@@ -197,7 +197,7 @@ async def test_a_broken_source_fails_alone_with_a_reason_and_is_disabled_after_m
 
 
 async def test_permanent_redirect_updates_the_stored_address_and_cache_headers_are_honoured(
-    web_stand: WebStand, make_settings: SettingsFactory, language: Language
+    web_stand: WebStand, make_settings: SettingsFactory
 ) -> None:
     web_stand.add_redirect("/irkutsk.rss", "/moved.rss", status=301)
     web_stand.add("/moved.rss", IRKUTSK_RSS, headers={"Cache-Control": "max-age=7200"})
@@ -205,7 +205,7 @@ async def test_permanent_redirect_updates_the_stored_address_and_cache_headers_a
     settings = make_settings()
     write_sources(settings.sources_file, web_stand)
     clock = ManualClock(NOW)
-    async with ingest_runtime(settings, clock=clock, language=language) as runtime:
+    async with ingest_runtime(settings, clock=clock) as runtime:
         await runtime.ingestor.run_once(only_due=False)
         source = await SourceRepository(runtime.database).get("irkutsk-export")
         assert source is not None
@@ -219,14 +219,14 @@ async def test_permanent_redirect_updates_the_stored_address_and_cache_headers_a
 
 
 async def test_windows_1251_feed_without_declaration_comes_out_as_cyrillic(
-    web_stand: WebStand, make_settings: SettingsFactory, language: Language
+    web_stand: WebStand, make_settings: SettingsFactory
 ) -> None:
     text = IRKUTSK_RSS.decode("utf-8").replace('<?xml version="1.0" encoding="utf-8"?>\n', "")
     web_stand.add("/irkutsk.rss", text.encode("cp1251"), content_type="application/rss+xml")
     web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
     settings = make_settings()
     write_sources(settings.sources_file, web_stand)
-    async with ingest_runtime(settings, clock=ManualClock(NOW), language=language) as runtime:
+    async with ingest_runtime(settings, clock=ManualClock(NOW)) as runtime:
         report = await runtime.ingestor.run_once(only_due=False)
         titles = {a.title for a in await runtime.ingestor.articles(report.new_article_ids)}
         assert "Иркутские экспортеры леса вышли на рынок Китая" in titles
@@ -237,7 +237,7 @@ async def test_windows_1251_feed_without_declaration_comes_out_as_cyrillic(
 
 
 async def test_dates_missing_or_in_the_future_get_the_fetch_time(
-    web_stand: WebStand, make_settings: SettingsFactory, language: Language
+    web_stand: WebStand, make_settings: SettingsFactory
 ) -> None:
     feed = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
 <item><title>Without a date</title><link>https://x.example/a</link></item>
@@ -248,7 +248,7 @@ async def test_dates_missing_or_in_the_future_get_the_fetch_time(
     web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
     settings = make_settings()
     write_sources(settings.sources_file, web_stand)
-    async with ingest_runtime(settings, clock=ManualClock(NOW), language=language) as runtime:
+    async with ingest_runtime(settings, clock=ManualClock(NOW)) as runtime:
         report = await runtime.ingestor.run_once(only_due=False)
         new = await runtime.ingestor.articles(report.new_article_ids)
         dated = {a.title: a.published_at for a in new}
@@ -257,7 +257,7 @@ async def test_dates_missing_or_in_the_future_get_the_fetch_time(
 
 
 async def test_a_wrong_source_in_the_file_is_reported_and_the_others_still_ingest(
-    web_stand: WebStand, make_settings: SettingsFactory, language: Language
+    web_stand: WebStand, make_settings: SettingsFactory
 ) -> None:
     web_stand.add("/irkutsk.rss", IRKUTSK_RSS)
     web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
@@ -267,8 +267,29 @@ async def test_a_wrong_source_in_the_file_is_reported_and_the_others_still_inges
         web_stand,
         extra='\n[[source]]\nname = "nowhere"\nurl = "https://x.example/"\nregion = "RU-XXX"\n',
     )
-    async with ingest_runtime(settings, clock=ManualClock(NOW), language=language) as runtime:
+    async with ingest_runtime(settings, clock=ManualClock(NOW)) as runtime:
         report = await runtime.ingestor.run_once(only_due=False)
         assert [(p.source, p.status) for p in report.problems] == [("nowhere", SourceStatus.ERROR)]
         assert "RU-XXX" in (report.problems[0].error or "")
         assert len(report.new_article_ids) == 5
+
+
+async def test_a_feed_repeating_an_item_stores_it_once(
+    web_stand: WebStand, make_settings: SettingsFactory
+) -> None:
+    feed = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
+<item><guid>same</guid><title>First wording</title><link>https://x.example/a</link></item>
+<item><guid>same</guid><title>Second wording</title><link>https://x.example/a</link></item>
+<item><title>No guid</title><link>https://x.example/b</link></item>
+<item><title>No guid again</title><link>https://x.example/b</link></item>
+</channel></rss>"""
+    web_stand.add("/irkutsk.rss", feed)
+    web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
+    settings = make_settings()
+    write_sources(settings.sources_file, web_stand)
+    async with ingest_runtime(settings, clock=ManualClock(NOW)) as runtime:
+        report = await runtime.ingestor.run_once(only_due=False)
+        irkutsk = next(r for r in report.sources if r.source == "irkutsk-export")
+        assert (irkutsk.status, irkutsk.new) == (SourceStatus.NEW, 2)
+        stored = await runtime.ingestor.articles(irkutsk.new_article_ids)
+        assert sorted(a.title for a in stored) == ["No guid again", "Second wording"]

@@ -11,7 +11,7 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
 from typing import cast
@@ -32,7 +32,7 @@ QUICKLY = 3.0  # seconds: what "fails fast" means here, with room for a slow CI 
 
 # Test-only jobs, built from functions every worker has already imported, so a job starts at
 # once: the pool runs any picklable callable it is given.
-HANG = cast(ParseFunction, partial(time.sleep, 60))
+HANG: Callable[[], ParsedFeed] = cast(Callable[[], ParsedFeed], partial(time.sleep, 60))
 HOG_MEMORY = cast(ParseFunction, partial(bytearray, 4 << 30))  # 4 GiB, far past the limit
 CRASH = cast(ParseFunction, partial(os.abort))
 FAIL_UNEXPECTEDLY = cast(ParseFunction, partial(int, "not a number"))

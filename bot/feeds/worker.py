@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar, cast
 
 from bot.errors import FeedError, FeedMalformed, FeedTimeout, FeedTooLarge
 from bot.feeds.feed_parser import parse_feed
@@ -43,8 +43,9 @@ from bot.models import HtmlSelectors, ParsedFeed
 
 logger = logging.getLogger(__name__)
 
-ParseFunction = Callable[..., ParsedFeed]
+ParseFunction = Callable[..., Any]
 """A module-level function (picklable by name) that a worker can run."""
+_Result = TypeVar("_Result")
 
 _READY = "ready"
 _START_TIMEOUT_SECONDS = 60.0
@@ -85,7 +86,7 @@ def _serve(conn: Connection, memory_limit_bytes: int) -> None:
             return
         except MemoryError:  # the pipe is now out of step; the pool sees the exit code
             raise SystemExit(_OUT_OF_MEMORY_EXIT) from None
-        reply: ParsedFeed | _Failure
+        reply: object
         try:
             reply = job.function(**job.kwargs)
         except FeedError as error:
@@ -109,11 +110,11 @@ class _Worker:
     process: BaseProcess
     conn: Connection
 
-    def exchange(self, job: _Job) -> ParsedFeed | _Failure:
+    def exchange(self, job: _Job) -> object:
         """Send ``job`` and wait for the answer (on a thread: this blocks)."""
         try:
             self.conn.send(job)
-            reply: ParsedFeed | _Failure = self.conn.recv()
+            reply: object = self.conn.recv()
         except (EOFError, OSError):
             self.process.join(_STOP_GRACE_SECONDS)
             raise _WorkerDiedError(self.process.exitcode) from None
@@ -154,7 +155,7 @@ class ParserPool:
         if isinstance(self._context, ForkServerContext):
             # The fork server imports the parsers once, so a new worker starts in milliseconds.
             # (Takes effect only if this process's fork server is not running yet.)
-            self._context.set_forkserver_preload(["__main__", __name__])
+            self._context.set_forkserver_preload(["__main__", __name__, "bot.ingest_worker"])
         self._idle: asyncio.Queue[_Worker] | None = None
         self._threads: ThreadPoolExecutor | None = None
         self._workers: set[_Worker] = set()
@@ -211,7 +212,7 @@ class ParserPool:
             parse_html_list, body=body, url=url, selectors=selectors, http_charset=http_charset
         )
 
-    async def run(self, function: ParseFunction, /, **kwargs: Any) -> ParsedFeed:
+    async def run(self, function: Callable[..., _Result], /, **kwargs: Any) -> _Result:
         """``function(**kwargs)`` in a worker, with the pool's time and memory limits.
 
         ``function`` must be importable by name (a module-level function) and raise only
@@ -236,7 +237,7 @@ class ParserPool:
         self._idle.put_nowait(worker)
         if isinstance(reply, _Failure):
             raise reply.error(reply.reason)
-        return reply
+        return cast(_Result, reply)  # what ``function`` returned, unpickled
 
     def _death_error(self, exitcode: int | None) -> FeedError:
         if exitcode == _OUT_OF_MEMORY_EXIT:
