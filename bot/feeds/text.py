@@ -24,6 +24,8 @@ _BLOCK_TAG = re.compile(
     r"|figure|figcaption|dl|dt|dd|aside|nav|main|br|hr|P|DIV|LI|UL|OL|H[1-6]|TR|TABLE|BR|HR)\b)"
 )
 _INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head"]
+# Most fragments have none of them; looking first spares the parser a tree walk per fragment.
+_HAS_INVISIBLE = re.compile(r"<(?:script|style|noscript|template|head)\b", re.IGNORECASE)
 _TEASER_TRAILING = " \t\n,.;:!?…-–—(«“„\"'"
 _HTTP_PORTS = {"http": 80, "https": 443}
 _ABSOLUTE = ("http://", "https://")
@@ -67,7 +69,8 @@ def clean_html(html_text: str) -> str:
         return _join_paragraphs(plain.splitlines())
     marked = _BLOCK_TAG.sub(_PARAGRAPH + "<", html_text.replace(_PARAGRAPH, ""))
     tree = LexborHTMLParser(marked)
-    tree.strip_tags(_INVISIBLE_TAGS, recursive=True)
+    if _HAS_INVISIBLE.search(html_text):
+        tree.strip_tags(_INVISIBLE_TAGS, recursive=True)
     return _join_paragraphs(tree.text().split(_PARAGRAPH))
 
 
