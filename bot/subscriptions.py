@@ -169,6 +169,17 @@ class SubscriptionService:
         for part, values in parts:
             for value in values:
                 self._choices.check(part, value)
+        async with self._adding_rule:  # two identical deep links handled at once add one rule
+            return await self._add_rule(chat_id, thread_id, regions, sections, topics)
+
+    async def _add_rule(
+        self,
+        chat_id: int,
+        thread_id: int,
+        regions: tuple[str, ...],
+        sections: tuple[str, ...],
+        topics: tuple[str, ...],
+    ) -> Subscription:
         subscription = await self.ensure(chat_id, thread_id)
         wanted = Rule(0, tuple(sorted(regions)), tuple(sorted(sections)), tuple(sorted(topics)))
         current = subscription.current_rule

@@ -64,7 +64,9 @@ async def on_rule_action(
                     show_alert=True,
                 )
                 return
-            subscription = await subscriptions.new_rule(chat_id, thread_id)
+            subscription = await subscriptions.new_rule(
+                chat_id, thread_id, shown=callback_data.target
+            )
             flow = Flow.ADD
     except ChoiceError:
         await answer_stale(query)

@@ -41,8 +41,6 @@ from tests.telegram_stand import (
 )
 from tests.telegram_stand.html_rules import EntityParseError, parse_html, utf16_len
 
-pytest_plugins = ["tests.telegram_stand.fixtures"]
-
 
 @pytest.fixture
 async def bot(telegram_stand: TelegramStand) -> AsyncIterator[Bot]:
