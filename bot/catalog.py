@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
+from bot.clock import Clock, system_clock
 from bot.models import Region, Section, Topic
 from storage.database import Database
 from storage.reference import ReferenceRepository
@@ -20,6 +22,8 @@ FEDERAL_DISTRICTS = (
     "Сибирский",
     "Дальневосточный",
 )
+COUNTS_FRESH_FOR = timedelta(minutes=1)
+"""How long the per-region article counts that order the region keyboard are reused."""
 
 
 class Catalog:
@@ -30,21 +34,30 @@ class Catalog:
         regions: tuple[Region, ...],
         sections: tuple[Section, ...],
         topics: tuple[Topic, ...],
+        clock: Clock = system_clock,
     ) -> None:
         self._reference = ReferenceRepository(database)
+        self._clock = clock
+        self._counts: tuple[datetime, dict[str, int]] | None = None
         self.regions: Mapping[str, Region] = {region.code: region for region in regions}
         self.sections: Mapping[str, Section] = {section.slug: section for section in sections}
         self.topics: Mapping[str, Topic] = {topic.slug: topic for topic in topics}
 
     async def regions_with_news(self, limit: int = 12) -> tuple[Region, ...]:
         """The pinned regions, then those with the most articles."""
-        counts = await self._reference.region_article_counts()
+        counts = await self._region_counts()
         ranked = sorted(
             (code for code in counts if code in self.regions and code not in PINNED_REGIONS),
             key=lambda code: (-counts[code], self.regions[code].name),
         )
         codes = [code for code in PINNED_REGIONS if code in self.regions] + ranked
         return tuple(self.regions[code] for code in codes[:limit])
+
+    async def _region_counts(self) -> dict[str, int]:
+        now = self._clock()
+        if self._counts is None or now - self._counts[0] >= COUNTS_FRESH_FOR:
+            self._counts = (now, await self._reference.region_article_counts())
+        return self._counts[1]
 
     def districts(self) -> tuple[str, ...]:
         present = {region.federal_district for region in self.regions.values()}

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.cache import BoundedCache
 from bot.clock import Clock
 from bot.errors import RegionewsError
 from bot.models import Chat, ChatKind, DeliveryMode, Rule, Subscription
@@ -22,6 +23,7 @@ from storage.subscriptions import RulePart, SubscriptionRepository
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SUPPORTED_LANGUAGES = ("ru", "en")
 MAX_RULES = 20
+CHAT_CACHE_SIZE = 10_000
 
 
 class ChoiceError(RegionewsError):
@@ -66,6 +68,7 @@ def check_time(value: str) -> str:
 class SubscriptionService:
     def __init__(self, *, database: Database, choices: Choices, clock: Clock) -> None:
         self._chats = ChatRepository(database)
+        self._known_chats: BoundedCache[int, Chat] = BoundedCache(CHAT_CACHE_SIZE)
         self._subscriptions = SubscriptionRepository(database)
         self._choices = choices
         self._clock = clock
@@ -76,32 +79,56 @@ class SubscriptionService:
     async def register_chat(
         self, chat_id: int, *, kind: ChatKind, title: str, language_code: str | None
     ) -> Chat:
-        return await self._chats.register(
+        """Remember the chat (active again); a chat already known as it is costs no write."""
+        known = await self.chat(chat_id)
+        if known is not None and known.active and (known.kind, known.title) == (kind, title):
+            return known
+        chat = await self._chats.register(
             chat_id,
             kind=kind,
             title=title,
             language=user_language(language_code) if kind is ChatKind.PRIVATE else None,
             now=self._clock(),
         )
+        self._known_chats.put(chat_id, chat)
+        return chat
 
     async def chat(self, chat_id: int) -> Chat | None:
-        return await self._chats.get(chat_id)
+        """The chat as stored. Read through a cache that every chat write here keeps true
+        (one bot process owns its database)."""
+        cached = self._known_chats.get(chat_id)
+        if cached is not None:
+            return cached
+        chat = await self._chats.get(chat_id)
+        if chat is not None:
+            self._known_chats.put(chat_id, chat)
+        return chat
 
     async def set_language(self, chat_id: int, language: str) -> None:
         if language not in SUPPORTED_LANGUAGES:
             raise ChoiceError(f"unsupported language «{language}»")
         await self._chats.set_language(chat_id, language, now=self._clock())
+        self._known_chats.forget(chat_id)
 
     async def deactivate(self, chat_id: int, reason: str) -> bool:
-        return await self._chats.set_active(
+        changed = await self._chats.set_active(
             chat_id, active=False, reason=reason, now=self._clock()
         )
+        self._known_chats.forget(chat_id)
+        return changed
 
     async def reactivate(self, chat_id: int) -> bool:
-        return await self._chats.set_active(chat_id, active=True, reason=None, now=self._clock())
+        changed = await self._chats.set_active(
+            chat_id, active=True, reason=None, now=self._clock()
+        )
+        self._known_chats.forget(chat_id)
+        return changed
 
     async def migrate_chat(self, old_id: int, new_id: int) -> bool:
-        return await self._chats.migrate(old_id, new_id, now=self._clock())
+        moved = await self._chats.migrate(old_id, new_id, now=self._clock())
+        self._known_chats.forget(old_id)
+        self._known_chats.forget(new_id)
+        return moved
 
     # subscriptions -------------------------------------------------------------------------
 

@@ -19,19 +19,20 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.models import ChatKind
 from bot.subscriptions import SubscriptionService
+from handlers.filters import on_loop
 
 router = Router(name=__name__)
 
-_GROUPS = F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP})
+_GROUPS = on_loop(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
 
 
-@router.my_chat_member(F.chat.type == ChatType.PRIVATE, ChatMemberUpdatedFilter(KICKED))
+@router.my_chat_member(on_loop(F.chat.type == ChatType.PRIVATE), ChatMemberUpdatedFilter(KICKED))
 async def on_blocked(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
     await subscriptions.deactivate(event.chat.id, "blocked")
 
 
 @router.my_chat_member(
-    F.chat.type == ChatType.PRIVATE, ChatMemberUpdatedFilter(KICKED >> IS_MEMBER)
+    on_loop(F.chat.type == ChatType.PRIVATE), ChatMemberUpdatedFilter(KICKED >> IS_MEMBER)
 )
 async def on_unblocked(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
     await subscriptions.reactivate(event.chat.id)
@@ -59,7 +60,9 @@ async def on_added_to_group(event: ChatMemberUpdated, subscriptions: Subscriptio
     await event.answer(**group_greeting().as_kwargs())
 
 
-@router.my_chat_member(F.chat.type == ChatType.CHANNEL, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+@router.my_chat_member(
+    on_loop(F.chat.type == ChatType.CHANNEL), ChatMemberUpdatedFilter(JOIN_TRANSITION)
+)
 async def on_added_to_channel(
     event: ChatMemberUpdated, subscriptions: SubscriptionService
 ) -> None:
@@ -68,19 +71,21 @@ async def on_added_to_channel(
     )
 
 
-@router.my_chat_member(F.chat.type != ChatType.PRIVATE, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+@router.my_chat_member(
+    on_loop(F.chat.type != ChatType.PRIVATE), ChatMemberUpdatedFilter(LEAVE_TRANSITION)
+)
 async def on_removed(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
     reason = "kicked" if event.new_chat_member.status == "kicked" else "removed"
     await subscriptions.deactivate(event.chat.id, reason)
 
 
-@router.message(F.migrate_to_chat_id)
+@router.message(on_loop(F.migrate_to_chat_id))
 async def on_migrated_to(message: Message, subscriptions: SubscriptionService) -> None:
     if message.migrate_to_chat_id is not None:
         await subscriptions.migrate_chat(message.chat.id, message.migrate_to_chat_id)
 
 
-@router.message(F.migrate_from_chat_id)
+@router.message(on_loop(F.migrate_from_chat_id))
 async def on_migrated_from(message: Message, subscriptions: SubscriptionService) -> None:
     if message.migrate_from_chat_id is not None:
         await subscriptions.migrate_chat(message.migrate_from_chat_id, message.chat.id)

@@ -14,6 +14,7 @@ from aiogram.utils.formatting import Code, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
 from handlers.context import answer_stale, send
+from handlers.filters import on_loop
 from handlers.render import echo
 
 router = Router(name=__name__)
@@ -42,13 +43,13 @@ def _command_of(text: str) -> tuple[str, str | None]:
     return command, mention or None
 
 
-@router.message(F.chat.type == ChatType.PRIVATE, F.text.startswith("/"))
+@router.message(on_loop(F.chat.type == ChatType.PRIVATE), on_loop(F.text.startswith("/")))
 async def on_unknown_private_command(message: Message) -> None:
     command, _mention = _command_of(message.text or "/")
     await send(message, unknown_command(command))
 
 
-@router.message(F.chat.type == ChatType.PRIVATE)
+@router.message(on_loop(F.chat.type == ChatType.PRIVATE))
 async def on_private_text(message: Message) -> None:
     await send(message, hint())
 
@@ -63,7 +64,7 @@ async def _addressed(message: Message, bot: Bot) -> bool:
     return bool(me.username) and f"@{me.username}".lower() in text.lower()
 
 
-@router.message(F.text)
+@router.message(on_loop(F.text))
 async def on_group_text(message: Message, bot: Bot) -> None:
     if not await _addressed(message, bot):
         return

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.models import DeliveryMode, Region, Rule, Section, Subscription, Topic
 from handlers.callbacks import (
@@ -49,6 +49,32 @@ CHECK = "✅ "
 
 def _mark(label: str, chosen: bool) -> str:
     return CHECK + label if chosen else label
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+class _Grid:
+    """Rows of buttons, built as plain lists.
+
+    aiogram's ``InlineKeyboardBuilder`` deep-copies the whole keyboard on every ``add`` and
+    ``as_markup``; on the region keyboard that was a fifth of the bot's CPU per update.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[list[InlineKeyboardButton]] = []
+
+    def buttons(self, buttons: Sequence[InlineKeyboardButton], width: int) -> None:
+        """Add ``buttons`` in rows of ``width``."""
+        for start in range(0, len(buttons), width):
+            self._rows.append(list(buttons[start : start + width]))
+
+    def row(self, *buttons: InlineKeyboardButton) -> None:
+        self._rows.append(list(buttons))
+
+    def markup(self) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=self._rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,31 +129,33 @@ def choice_keyboard(
     """Toggles for ``items``, then (regions) page navigation, «Any …» and «Next»/«Done»."""
     chosen = set(_chosen(rule, part))
     rule_id = rule.id if rule is not None else 0
-    builder = InlineKeyboardBuilder()
+    builder = _Grid()
+    toggles = []
     for item in items:
         value = item.code if isinstance(item, Region) else item.slug
-        builder.button(
-            text=_mark(name_of(item), value in chosen),
-            callback_data=Toggle(
-                part=part,
-                value=value,
-                selected=value not in chosen,
-                page=page,
-                flow=flow,
-                rule=rule_id,
-            ),
+        toggles.append(
+            _button(
+                _mark(name_of(item), value in chosen),
+                Toggle(
+                    part=part,
+                    value=value,
+                    selected=value not in chosen,
+                    page=page,
+                    flow=flow,
+                    rule=rule_id,
+                ),
+            )
         )
-    builder.adjust(2 if part is Part.REGIONS else 1)
+    builder.buttons(toggles, 2 if part is Part.REGIONS else 1)
     if pages is not None:
         if page == 0:
-            districts = InlineKeyboardBuilder()
-            for index, (district, _regions) in enumerate(pages.districts, 1):
-                districts.button(
-                    text=district_label(district),
-                    callback_data=ChoicePage(part=part, page=index, flow=flow),
-                )
-            districts.adjust(2)
-            builder.attach(districts)
+            builder.buttons(
+                [
+                    _button(district_label(district), ChoicePage(part=part, page=index, flow=flow))
+                    for index, (district, _regions) in enumerate(pages.districts, 1)
+                ],
+                2,
+            )
         else:
             navigation = [
                 InlineKeyboardButton(
@@ -154,20 +182,20 @@ def choice_keyboard(
             text=_done_label(part, flow), callback_data=StepDone(part=part, flow=flow).pack()
         )
     )
-    return builder.as_markup()
+    return builder.markup()
 
 
 def wizard_mode_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for mode in DeliveryMode:
-        builder.button(text=_(MODE_LABELS[mode]), callback_data=WizardMode(mode=mode))
-    builder.adjust(1)
-    return builder.as_markup()
+    builder = _Grid()
+    builder.buttons(
+        [_button(_(MODE_LABELS[mode]), WizardMode(mode=mode)) for mode in DeliveryMode], 1
+    )
+    return builder.markup()
 
 
 def rules_keyboard(subscription: Subscription) -> InlineKeyboardMarkup:
     """/my: ✏️ and ❌ for each rule by its number, ➕ to add one, ⚙️ to the settings."""
-    builder = InlineKeyboardBuilder()
+    builder = _Grid()
     for index, rule in enumerate(subscription.rules, 1):
         builder.row(
             InlineKeyboardButton(
@@ -190,7 +218,7 @@ def rules_keyboard(subscription: Subscription) -> InlineKeyboardMarkup:
             text=_("⚙️ Settings"), callback_data=Setting(key=SettingKey.MENU, value="").pack()
         )
     )
-    return builder.as_markup()
+    return builder.markup()
 
 
 SETTINGS_MENU = (
@@ -213,119 +241,146 @@ def settings_keyboard() -> InlineKeyboardMarkup:
         "quiet": _("Quiet hours"),
         "lang": _("Language"),
     }
-    builder = InlineKeyboardBuilder()
-    for menu, icon in SETTINGS_MENU:
-        builder.button(
-            text=icon + labels[menu], callback_data=Setting(key=SettingKey.MENU, value=menu)
-        )
-    builder.adjust(2)
-    return builder.as_markup()
+    builder = _Grid()
+    builder.buttons(
+        [
+            _button(icon + labels[menu], Setting(key=SettingKey.MENU, value=menu))
+            for menu, icon in SETTINGS_MENU
+        ],
+        2,
+    )
+    return builder.markup()
 
 
-def _back(builder: InlineKeyboardBuilder) -> InlineKeyboardMarkup:
+def _back(builder: _Grid) -> InlineKeyboardMarkup:
     builder.row(
         InlineKeyboardButton(
             text=_("⬅️ Back"), callback_data=Setting(key=SettingKey.MENU, value="").pack()
         )
     )
-    return builder.as_markup()
+    return builder.markup()
 
 
 def settings_submenu(menu: str, subscription: Subscription, language: str) -> InlineKeyboardMarkup:
     """The options of one setting, the current one ✅; ``menu`` is one of SETTINGS_MENU."""
-    builder = InlineKeyboardBuilder()
+    builder = _Grid()
     if menu == "mode":
-        for mode in DeliveryMode:
-            builder.button(
-                text=_mark(_(MODE_LABELS[mode]), subscription.mode is mode),
-                callback_data=Setting(key=SettingKey.MODE, value=mode.value),
-            )
-        builder.adjust(1)
+        builder.buttons(
+            [
+                _button(
+                    _mark(_(MODE_LABELS[mode]), subscription.mode is mode),
+                    Setting(key=SettingKey.MODE, value=mode.value),
+                )
+                for mode in DeliveryMode
+            ],
+            1,
+        )
     elif menu == "time":
-        for time in DIGEST_TIMES:
-            builder.button(
-                text=_mark(time, subscription.digest_time == time),
-                callback_data=Setting(key=SettingKey.TIME, value=pack_time(time)),
-            )
-        builder.adjust(4)
+        builder.buttons(
+            [
+                _button(
+                    _mark(time, subscription.digest_time == time),
+                    Setting(key=SettingKey.TIME, value=pack_time(time)),
+                )
+                for time in DIGEST_TIMES
+            ],
+            4,
+        )
     elif menu == "day":
-        for weekday, label in enumerate(WEEKDAYS_SHORT):
-            builder.button(
-                text=_mark(_(label), subscription.digest_weekday == weekday),
-                callback_data=Setting(key=SettingKey.DAY, value=str(weekday)),
-            )
-        builder.adjust(4)
+        builder.buttons(
+            [
+                _button(
+                    _mark(_(label), subscription.digest_weekday == weekday),
+                    Setting(key=SettingKey.DAY, value=str(weekday)),
+                )
+                for weekday, label in enumerate(WEEKDAYS_SHORT)
+            ],
+            4,
+        )
     elif menu == "tz":
-        for preset in TIME_ZONES:
-            builder.button(
-                text=_mark(
-                    f"{_(preset.city)} {preset.offset_label}", subscription.timezone == preset.zone
-                ),
-                callback_data=Setting(key=SettingKey.ZONE, value=preset.zone),
-            )
-        builder.adjust(2)
+        builder.buttons(
+            [
+                _button(
+                    _mark(
+                        f"{_(preset.city)} {preset.offset_label}",
+                        subscription.timezone == preset.zone,
+                    ),
+                    Setting(key=SettingKey.ZONE, value=preset.zone),
+                )
+                for preset in TIME_ZONES
+            ],
+            2,
+        )
     elif menu == "quiet":
-        for start, end in QUIET_HOURS:
-            builder.button(
-                text=_mark(
+        options = [
+            _button(
+                _mark(
                     f"{start}–{end}",
                     (subscription.quiet_start, subscription.quiet_end) == (start, end),
                 ),
-                callback_data=Setting(key=SettingKey.QUIET, value=pack_quiet(start, end)),
+                Setting(key=SettingKey.QUIET, value=pack_quiet(start, end)),
             )
-        builder.button(
-            text=_mark(_("Off"), subscription.quiet_start is None),
-            callback_data=Setting(key=SettingKey.QUIET, value=QUIET_OFF),
+            for start, end in QUIET_HOURS
+        ]
+        options.append(
+            _button(
+                _mark(_("Off"), subscription.quiet_start is None),
+                Setting(key=SettingKey.QUIET, value=QUIET_OFF),
+            )
         )
-        builder.adjust(2)
+        builder.buttons(options, 2)
     elif menu == "lang":
         return _back(_language_builder(language))
     return _back(builder)
 
 
-def _language_builder(language: str) -> InlineKeyboardBuilder:
-    builder = InlineKeyboardBuilder()
-    for code, label in LANGUAGE_LABELS.items():
-        builder.button(text=_mark(label, code == language), callback_data=Language(code=code))
-    builder.adjust(2)
+def _language_builder(language: str) -> _Grid:
+    builder = _Grid()
+    builder.buttons(
+        [
+            _button(_mark(label, code == language), Language(code=code))
+            for code, label in LANGUAGE_LABELS.items()
+        ],
+        2,
+    )
     return builder
 
 
 def language_keyboard(language: str) -> InlineKeyboardMarkup:
-    return _language_builder(language).as_markup()
+    return _language_builder(language).markup()
 
 
 def stop_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, unsubscribe"), callback_data=StopConfirm(confirm=True))
-    builder.button(text=_("Cancel"), callback_data=StopConfirm(confirm=False))
-    builder.adjust(2)
-    return builder.as_markup()
+    builder = _Grid()
+    builder.row(
+        _button(_("Yes, unsubscribe"), StopConfirm(confirm=True)),
+        _button(_("Cancel"), StopConfirm(confirm=False)),
+    )
+    return builder.markup()
 
 
 def more_latest_keyboard(offset: int, region: str | None) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("⬇️ More"), callback_data=LatestPage(offset=offset, region=region or ""))
-    return builder.as_markup()
+    builder = _Grid()
+    builder.row(_button(_("⬇️ More"), LatestPage(offset=offset, region=region or "")))
+    return builder.markup()
 
 
 def more_search_keyboard(offset: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("⬇️ More"), callback_data=SearchPage(offset=offset))
-    return builder.as_markup()
+    builder = _Grid()
+    builder.row(_button(_("⬇️ More"), SearchPage(offset=offset)))
+    return builder.markup()
 
 
 def suggestions_keyboard(regions: Sequence[Region]) -> InlineKeyboardMarkup | None:
     """Closest regions to a typo: each opens /latest for that region."""
     if not regions:
         return None
-    builder = InlineKeyboardBuilder()
-    for region in regions:
-        builder.button(
-            text=name_of(region), callback_data=LatestPage(offset=0, region=region.code)
-        )
-    builder.adjust(1)
-    return builder.as_markup()
+    builder = _Grid()
+    builder.buttons(
+        [_button(name_of(region), LatestPage(offset=0, region=region.code)) for region in regions],
+        1,
+    )
+    return builder.markup()
 
 
 def items_of(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
@@ -25,6 +26,41 @@ _SUBSCRIPTION_COLUMNS = (
     "id, chat_id, thread_id, mode, digest_time, digest_weekday, timezone, quiet_start,"
     " quiet_end, paused, current_rule_id, since"
 )
+# Every rule of subscription ``s`` as a JSON array of [id, regions, sections, topics].
+_RULES_JSON = (
+    "(SELECT json_group_array(json_array(r.id,"
+    "  (SELECT group_concat(region_code, ' ') FROM rule_regions WHERE rule_id = r.id),"
+    "  (SELECT group_concat(section_slug, ' ') FROM rule_sections WHERE rule_id = r.id),"
+    "  (SELECT group_concat(topic_slug, ' ') FROM rule_topics WHERE rule_id = r.id)))"
+    " FROM (SELECT id FROM subscription_rules WHERE subscription_id = s.id ORDER BY id) r)"
+    " AS rules"
+)
+
+
+def _words(text: str | None) -> tuple[str, ...]:
+    return tuple(sorted((text or "").split()))
+
+
+def _row_to_subscription(row: aiosqlite.Row) -> Subscription:
+    rules = tuple(
+        Rule(id=rule_id, regions=_words(regions), sections=_words(sections), topics=_words(topics))
+        for rule_id, regions, sections, topics in json.loads(row["rules"])
+    )
+    return Subscription(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        thread_id=row["thread_id"],
+        mode=DeliveryMode(row["mode"]),
+        digest_time=row["digest_time"],
+        digest_weekday=row["digest_weekday"],
+        timezone=row["timezone"],
+        quiet_start=row["quiet_start"],
+        quiet_end=row["quiet_end"],
+        paused=bool(row["paused"]),
+        current_rule_id=row["current_rule_id"],
+        since=from_db(row["since"]),
+        rules=rules,
+    )
 
 
 class SubscriptionRepository:
@@ -32,62 +68,23 @@ class SubscriptionRepository:
         self._db = database
 
     async def get(self, chat_id: int, thread_id: int) -> Subscription | None:
+        """The subscription with its rules, in one query."""
         async with self._db.connection.execute(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
+            f"SELECT {_SUBSCRIPTION_COLUMNS}, {_RULES_JSON} FROM subscriptions s"
             " WHERE chat_id = ? AND thread_id = ?",
             (chat_id, thread_id),
         ) as cursor:
             row = await cursor.fetchone()
-        if row is None:
-            return None
-        return await self._with_rules(row)
+        return None if row is None else _row_to_subscription(row)
 
     async def for_chat(self, chat_id: int) -> tuple[Subscription, ...]:
         async with self._db.connection.execute(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE chat_id = ?"
-            " ORDER BY thread_id",
+            f"SELECT {_SUBSCRIPTION_COLUMNS}, {_RULES_JSON} FROM subscriptions s"
+            " WHERE chat_id = ? ORDER BY thread_id",
             (chat_id,),
         ) as cursor:
             rows = await cursor.fetchall()
-        return tuple([await self._with_rules(row) for row in rows])
-
-    async def _with_rules(self, row: aiosqlite.Row) -> Subscription:
-        rules = await self._rules(row["id"])
-        return Subscription(
-            id=row["id"],
-            chat_id=row["chat_id"],
-            thread_id=row["thread_id"],
-            mode=DeliveryMode(row["mode"]),
-            digest_time=row["digest_time"],
-            digest_weekday=row["digest_weekday"],
-            timezone=row["timezone"],
-            quiet_start=row["quiet_start"],
-            quiet_end=row["quiet_end"],
-            paused=bool(row["paused"]),
-            current_rule_id=row["current_rule_id"],
-            since=from_db(row["since"]),
-            rules=rules,
-        )
-
-    async def _rules(self, subscription_id: int) -> tuple[Rule, ...]:
-        async with self._db.connection.execute(
-            "SELECT r.id,"
-            " (SELECT group_concat(region_code, ' ') FROM rule_regions WHERE rule_id = r.id),"
-            " (SELECT group_concat(section_slug, ' ') FROM rule_sections WHERE rule_id = r.id),"
-            " (SELECT group_concat(topic_slug, ' ') FROM rule_topics WHERE rule_id = r.id)"
-            " FROM subscription_rules r WHERE r.subscription_id = ? ORDER BY r.id",
-            (subscription_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return tuple(
-            Rule(
-                id=row[0],
-                regions=tuple(sorted((row[1] or "").split())),
-                sections=tuple(sorted((row[2] or "").split())),
-                topics=tuple(sorted((row[3] or "").split())),
-            )
-            for row in rows
-        )
+        return tuple(_row_to_subscription(row) for row in rows)
 
     async def ensure(
         self, chat_id: int, thread_id: int, *, now: datetime, timezone: str | None = None
