@@ -34,6 +34,7 @@ from bot.language import Language
 from bot.reading import NewsReader
 from bot.scheduling import IngestJob, build_scheduler
 from bot.subscriptions import Choices, SubscriptionService
+from bot.telegram_retry import RetryAfterMiddleware
 from handlers import LOCALES_PATH, bot_commands, build_routers, setup_i18n
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,16 @@ WEBHOOK_PATH = "/telegram/webhook"
 
 
 def make_bot(token: str, api_url: str) -> Bot:
-    """A Bot talking to ``api_url`` (Telegram's, a local Bot API server, or a test stand)."""
+    """A Bot talking to ``api_url`` (Telegram's, a local Bot API server, or a test stand);
+    a request refused for flood control is resent after the wait Telegram asks for."""
     try:
-        return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+        bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
     except TokenValidationError:
         raise ConfigError(
             "Setting BOT_TOKEN: expected a token from @BotFather like 123456789:AAE…"
         ) from None
+    bot.session.middleware(RetryAfterMiddleware())
+    return bot
 
 
 async def check_token(bot: Bot, api_url: str) -> User:
@@ -175,6 +179,7 @@ async def bot_runtime(
                 regions=reference.regions,
                 sections=reference.sections,
                 topics=reference.topics,
+                clock=clock,
             )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
