@@ -6,6 +6,8 @@ The same keyboards are the first three onboarding steps (/start) and the ➕/✏
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -16,7 +18,7 @@ from bot.catalog import Catalog
 from bot.models import Subscription
 from bot.subscriptions import ChoiceError, SubscriptionService
 from handlers.callbacks import ChoicePage, ClearPart, Flow, Part, StepDone, Toggle, WizardMode
-from handlers.context import answer_stale, may_change, prepare, pressed, send, show
+from handlers.context import Place, answer_stale, may_change, prepare, pressed, send, show
 from handlers.keyboards import RegionPages, choice_keyboard, items_of, wizard_mode_keyboard
 from handlers.render import (
     MAX_MESSAGE_CHARS,
@@ -84,14 +86,16 @@ async def cmd_choose(
     await send(message, *await choice_step(part, subscription, catalog, flow=Flow.EDIT))
 
 
-@router.callback_query(Toggle.filter())
-async def on_toggle(
+async def _change_rule(
     query: CallbackQuery,
-    callback_data: Toggle,
+    callback_data: Toggle | ClearPart,
+    *,
     bot: Bot,
     subscriptions: SubscriptionService,
     catalog: Catalog,
+    change: Callable[[Place], Awaitable[Subscription]],
 ) -> None:
+    """One press that changes the rule being edited, then shows its keyboard again."""
     press = await pressed(query, bot, subscriptions)
     if press is None:
         return
@@ -99,13 +103,7 @@ async def on_toggle(
         await answer_stale(query)  # the keyboard belongs to a rule no longer being edited
         return
     try:
-        subscription = await subscriptions.toggle(
-            press.place.chat_id,
-            press.place.thread_id,
-            callback_data.part.rule_part,
-            callback_data.value,
-            selected=callback_data.selected,
-        )
+        subscription = await change(press.place)
         step = await choice_step(
             callback_data.part,
             subscription,
@@ -118,6 +116,28 @@ async def on_toggle(
         return
     await show(press.message, *step)
     await query.answer()
+
+
+@router.callback_query(Toggle.filter())
+async def on_toggle(
+    query: CallbackQuery,
+    callback_data: Toggle,
+    bot: Bot,
+    subscriptions: SubscriptionService,
+    catalog: Catalog,
+) -> None:
+    async def toggle(place: Place) -> Subscription:
+        return await subscriptions.toggle(
+            place.chat_id,
+            place.thread_id,
+            callback_data.part.rule_part,
+            callback_data.value,
+            selected=callback_data.selected,
+        )
+
+    await _change_rule(
+        query, callback_data, bot=bot, subscriptions=subscriptions, catalog=catalog, change=toggle
+    )
 
 
 @router.callback_query(ClearPart.filter())
@@ -128,28 +148,14 @@ async def on_clear(
     subscriptions: SubscriptionService,
     catalog: Catalog,
 ) -> None:
-    press = await pressed(query, bot, subscriptions)
-    if press is None:
-        return
-    if callback_data.rule != (press.subscription.current_rule_id or 0):
-        await answer_stale(query)
-        return
-    try:
-        subscription = await subscriptions.clear(
-            press.place.chat_id, press.place.thread_id, callback_data.part.rule_part
+    async def clear(place: Place) -> Subscription:
+        return await subscriptions.clear(
+            place.chat_id, place.thread_id, callback_data.part.rule_part
         )
-        step = await choice_step(
-            callback_data.part,
-            subscription,
-            catalog,
-            flow=callback_data.flow,
-            page=callback_data.page,
-        )
-    except ChoiceError:
-        await answer_stale(query)
-        return
-    await show(press.message, *step)
-    await query.answer()
+
+    await _change_rule(
+        query, callback_data, bot=bot, subscriptions=subscriptions, catalog=catalog, change=clear
+    )
 
 
 @router.callback_query(ChoicePage.filter())
