@@ -40,7 +40,9 @@ from bot.config import Settings, load_settings
 from bot.ingest import IngestReport, SourceStatus
 from bot.language import Language
 from bot.models import Chat, Subscription
-from tests.conftest import FIXTURES, SettingsFactory
+from tests.conftest import SettingsFactory
+from tests.ingest_fixtures import IRKUTSK_RSS, LIPETSK_PAGE
+from tests.ingest_fixtures import write_sources as write_fixture_sources
 from tests.telegram_stand import (
     CallbackAnswer,
     Person,
@@ -51,8 +53,6 @@ from tests.telegram_stand import (
 )
 from tests.web_stand import WebStand
 
-IRKUTSK_RSS = (FIXTURES / "ingest" / "irkutsk.rss").read_bytes()
-LIPETSK_PAGE = (FIXTURES / "ingest" / "lipetsk_list.html").read_bytes()
 NOW = datetime(2024, 6, 10, 6, 0, tzinfo=UTC)
 """The bot's (manual) clock: after every fixture article, so none is dated "in the future"."""
 SETTLE_SECONDS = 5.0
@@ -94,33 +94,11 @@ def rss(items: Iterable[FeedItem]) -> bytes:
 
 def write_sources(path: Path, web: WebStand) -> None:
     """The fixture feeds of ``tests/test_ingest.py`` plus an extra feed for story items."""
-    path.write_text(
-        f"""
-[[source]]
-name = "irkutsk-export"
-url = "{web.url("/irkutsk.rss")}"
-section = "regional"
-
-[[source]]
-name = "lipetsk-list"
-url = "{web.url("/lipetsk/")}"
-kind = "html"
-region = "RU-LIP"
-[source.html]
-item = "div.news-item"
-title = "a.title"
-date = "span.date"
-date_format = "%d %B %Y"
-teaser = "p.announce"
-
-[[source]]
-name = "extra"
-url = "{web.url(EXTRA_FEED)}"
-region = "RU-IRK"
-section = "regional"
-""",
-        encoding="utf-8",
+    extra = (
+        f'\n[[source]]\nname = "extra"\nurl = "{web.url(EXTRA_FEED)}"\n'
+        'region = "RU-IRK"\nsection = "regional"\n'
     )
+    write_fixture_sources(path, web, extra)
 
 
 @dataclass

@@ -11,11 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.ingest_fixtures import IRKUTSK_RSS, LIPETSK_PAGE
 from tests.web_stand import WebStand
-
-IRKUTSK_RSS = (FIXTURES / "ingest" / "irkutsk.rss").read_bytes()
-LIPETSK_PAGE = (FIXTURES / "ingest" / "lipetsk_list.html").read_bytes()
 
 
 async def run_cli(

@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.clock import ManualClock
 from bot.composition import ingest_runtime
 from bot.ingest import SourceStatus
 from storage.articles import ArticleFilter, ArticleRepository
 from storage.sources import SourceRepository
-from tests.conftest import FIXTURES, SettingsFactory
+from tests.conftest import SettingsFactory
+from tests.ingest_fixtures import IRKUTSK_RSS, LIPETSK_PAGE, write_sources
 from tests.web_stand import WebStand
 
-IRKUTSK_RSS = (FIXTURES / "ingest" / "irkutsk.rss").read_bytes()
-LIPETSK_PAGE = (FIXTURES / "ingest" / "lipetsk_list.html").read_bytes()
 NOW = datetime(2024, 6, 10, 6, 0, tzinfo=UTC)
-
-
-def write_sources(path: Path, stand: WebStand, extra: str = "") -> None:
-    path.write_text(
-        f"""
-[[source]]
-name = "irkutsk-export"
-url = "{stand.url("/irkutsk.rss")}"
-section = "regional"
-interval = "10m"
-
-[[source]]
-name = "lipetsk-list"
-url = "{stand.url("/lipetsk/")}"
-kind = "html"
-region = "RU-LIP"
-[source.html]
-item = "div.news-item"
-title = "a.title"
-date = "span.date"
-date_format = "%d %B %Y"
-teaser = "p.announce"
-{extra}
-""",
-        encoding="utf-8",
-    )
 
 
 async def test_first_pass_stores_tagged_articles_and_second_pass_is_not_modified(
