@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import User
@@ -35,6 +34,7 @@ from bot.reading import NewsReader
 from bot.scheduling import IngestJob, build_scheduler
 from bot.subscriptions import Choices, SubscriptionService
 from bot.telegram_retry import RetryAfterMiddleware
+from bot.telegram_session import JsonAiohttpSession
 from handlers import LOCALES_PATH, bot_commands, build_routers, setup_i18n
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def make_bot(token: str, api_url: str) -> Bot:
     """A Bot talking to ``api_url`` (Telegram's, a local Bot API server, or a test stand);
     a request refused for flood control is resent after the wait Telegram asks for."""
     try:
-        bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+        bot = Bot(token, session=JsonAiohttpSession(api=TelegramAPIServer.from_base(api_url)))
     except TokenValidationError:
         raise ConfigError(
             "Setting BOT_TOKEN: expected a token from @BotFather like 123456789:AAE…"
