@@ -183,6 +183,7 @@ async def bot_runtime(
             )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
+                disable_fsm=True,  # no conversation states: every step lives in callback data
                 subscriptions=subscriptions,
                 reader=reader,
                 catalog=catalog,

@@ -46,7 +46,7 @@ class JsonAiohttpSession(AiohttpSession):
         try:
             async with session.post(
                 url,
-                data=self.json_dumps(payload),
+                data=self.json_dumps(payload).encode(),
                 headers=_JSON_HEADERS,
                 timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
             ) as response:

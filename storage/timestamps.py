@@ -18,7 +18,8 @@ def to_db_optional(moment: datetime | None) -> str | None:
 
 
 def from_db(text: str) -> datetime:
-    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+    # fromisoformat is C code; strptime asks the C library for the locale on every call.
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def from_db_optional(text: str | None) -> datetime | None:
