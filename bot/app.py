@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -194,6 +195,11 @@ async def bot_runtime(
             dispatcher.include_routers(*build_routers())
             await set_commands(bot)
 
+            # Everything built so far lives as long as the process: keep the cyclic garbage
+            # collector from walking it again on every full collection (the tagger's word
+            # forms and aiogram's models are hundreds of thousands of objects).
+            gc.collect()
+            gc.freeze()
             ingest_job = IngestJob(ingest.ingestor)
             scheduler = build_scheduler(ingest_job, clock=clock)
             if start_scheduler:
