@@ -195,11 +195,6 @@ async def bot_runtime(
             dispatcher.include_routers(*build_routers())
             await set_commands(bot)
 
-            # Everything built so far lives as long as the process: keep the cyclic garbage
-            # collector from walking it again on every full collection (the tagger's word
-            # forms and aiogram's models are hundreds of thousands of objects).
-            gc.collect()
-            gc.freeze()
             ingest_job = IngestJob(ingest.ingestor)
             scheduler = build_scheduler(ingest_job, clock=clock)
             if start_scheduler:
@@ -240,6 +235,11 @@ async def run_bot(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     async with bot_runtime(settings) as runtime:
+        # Everything built so far lives as long as the process: keep the cyclic garbage
+        # collector from walking it again on every full collection (the tagger's word forms
+        # and aiogram's models are hundreds of thousands of objects).
+        gc.collect()
+        gc.freeze()
         log.info("regionews is running as @%s", runtime.me.username)
         await runtime.run(stop)
     log.info("regionews stopped")
