@@ -43,3 +43,4 @@ bench: install-dev
 	$(PY) -m bench.bench_parse $(SHARED)/corpus/feeds/real
 	$(PY) -m bench.bench_ingest $(SHARED)/corpus/feeds/real
 	$(PY) -m bench.bench_tagging
+	$(PY) -m bench.bench_bot
