@@ -104,17 +104,28 @@ async def _change_rule(
         return
     try:
         subscription = await change(press.place)
-        step = await choice_step(
-            callback_data.part,
-            subscription,
-            catalog,
-            flow=callback_data.flow,
-            page=callback_data.page,
-        )
     except ChoiceError:
         await answer_stale(query)
         return
-    await show(press.message, *step)
+    await _show_step(query, press.message, subscription, catalog, callback_data)
+
+
+async def _show_step(
+    query: CallbackQuery,
+    message: Message,
+    subscription: Subscription,
+    catalog: Catalog,
+    where: Toggle | ClearPart | ChoicePage,
+) -> None:
+    """Edit ``message`` into the choice step ``where`` points at, and answer the press."""
+    try:
+        step = await choice_step(
+            where.part, subscription, catalog, flow=where.flow, page=where.page
+        )
+    except ChoiceError:
+        await answer_stale(query)  # a page that no longer exists
+        return
+    await show(message, *step)
     await query.answer()
 
 
@@ -169,19 +180,7 @@ async def on_page(
     press = await pressed(query, bot, subscriptions)
     if press is None:
         return
-    try:
-        step = await choice_step(
-            callback_data.part,
-            press.subscription,
-            catalog,
-            flow=callback_data.flow,
-            page=callback_data.page,
-        )
-    except ChoiceError:
-        await answer_stale(query)
-        return
-    await show(press.message, *step)
-    await query.answer()
+    await _show_step(query, press.message, press.subscription, catalog, callback_data)
 
 
 @router.callback_query(StepDone.filter())
