@@ -265,3 +265,31 @@ async def test_a_feed_repeating_an_item_stores_it_once(
         assert (irkutsk.status, irkutsk.new) == (SourceStatus.NEW, 2)
         stored = await runtime.ingestor.articles(irkutsk.new_article_ids)
         assert sorted(a.title for a in stored) == ["No guid again", "Second wording"]
+
+
+async def test_naive_feed_dates_are_read_in_the_source_regions_zone(
+    web_stand: WebStand, make_settings: SettingsFactory
+) -> None:
+    feed = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>Без часового пояса</title><link>https://x.example/a</link>
+<pubDate>Tue, 21 May 2024 10:00:00</pubDate></item>
+<item><title>С часовым поясом</title><link>https://x.example/b</link>
+<pubDate>Tue, 21 May 2024 10:00:00 +0300</pubDate></item>
+</channel></rss>""".encode()
+    web_stand.add("/irkutsk.rss", IRKUTSK_RSS)
+    web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
+    web_stand.add("/naive.rss", feed)
+    settings = make_settings()
+    extra = (
+        f'\n[[source]]\nname = "naive"\nurl = "{web_stand.url("/naive.rss")}"\nregion = "RU-IRK"\n'
+    )
+    write_sources(settings.sources_file, web_stand, extra=extra)
+    async with ingest_runtime(settings, clock=ManualClock(NOW)) as runtime:
+        report = await runtime.ingestor.run_once(only_due=False)
+        naive = next(r for r in report.sources if r.source == "naive")
+        dated = {
+            a.title: a.published_at for a in await runtime.ingestor.articles(naive.new_article_ids)
+        }
+        # Irkutsk is UTC+8: 10:00 there is 02:00 UTC; the dated item keeps its own +03:00.
+        assert dated["Без часового пояса"] == datetime(2024, 5, 21, 2, 0, tzinfo=UTC)
+        assert dated["С часовым поясом"] == datetime(2024, 5, 21, 7, 0, tzinfo=UTC)

@@ -15,6 +15,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from itertools import islice
 from typing import Any
 
 import fastfeedparser
@@ -39,6 +40,16 @@ _HTML_ROOT = re.compile(
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 _MAY_HOLD_ENTRIES = re.compile(r"<(?:\w+:)?(?:item|entry)\b", re.IGNORECASE)
+# fastfeedparser reads a date without an offset as UTC; the source's zone is what applies, so
+# such dates are read again from the document. These find an entry's start and its raw date.
+_ENTRY_START = re.compile(r"<(?:item|entry)[\s>]", re.IGNORECASE)
+_RAW_DATE = re.compile(
+    r"<(?:[A-Za-z]+:)?(?:pubDate|published|updated|date|issued|modified)>\s*"
+    r"(?:<!\[CDATA\[)?([^<\]]{4,64})",
+    re.IGNORECASE,
+)
+_HAS_OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z|GMT|UTC?|[ECMP][SD]T)\s*$", re.IGNORECASE)
+_DATES_SAMPLED = 3
 _TTL = re.compile(r"<ttl>\s*(\d{1,7})\s*</ttl>")
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
@@ -94,7 +105,28 @@ def _read_xml_feed(text: str) -> tuple[str, list[Entry]]:
     if not entries and _MAY_HOLD_ENTRIES.search(text):  # e.g. RSS 0.90, which it reads empty
         with contextlib.suppress(FeedMalformed):
             return _read_with_feedparser(raw, ValueError("no entries"))
+    for entry, naive in zip(entries, _naive_dates(text, len(entries)), strict=False):
+        if naive is not None:
+            entry["published"] = naive  # read again by parse_date: naive, so the source's zone
     return title, entries
+
+
+def _naive_dates(text: str, count: int) -> list[str | None]:
+    """Each entry's raw date if it has no offset, else None; [] when the feed's dates have
+    offsets (judged by its first few, so most feeds cost one short search) or the entries
+    cannot be matched to their places in the document."""
+    sampled = [match.group(1) for match in islice(_RAW_DATE.finditer(text), _DATES_SAMPLED)]
+    if all(_HAS_OFFSET.search(date) for date in sampled):
+        return []
+    starts = [match.start() for match in _ENTRY_START.finditer(text)]
+    if len(starts) != count:
+        return []
+    found: list[str | None] = []
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        match = _RAW_DATE.search(text, start, end)
+        raw = match.group(1).strip() if match else ""
+        found.append(raw if raw and not _HAS_OFFSET.search(raw) else None)
+    return found
 
 
 def _read_with_feedparser(raw: bytes, fast_error: Exception) -> tuple[str, list[Entry]]:
