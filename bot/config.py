@@ -6,11 +6,12 @@ with one line naming the setting and what is expected (:func:`load_settings`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.durations import parse_duration
@@ -99,6 +100,20 @@ class Settings(BaseSettings):
             raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        if self.webhook_url and not (
+            self.webhook_secret and self.webhook_secret.get_secret_value()
+        ):
+            raise ValueError(
+                "WEBHOOK_URL needs WEBHOOK_SECRET (1-256 of A-Z, a-z, 0-9, _ and -), which"
+                " Telegram sends back with every update"
+            )
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -, 1-256 of them")
+        return self
+
     def require_token(self) -> str:
         """The bot token, or a :class:`ConfigError` saying how to set it."""
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
@@ -114,8 +129,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:  # a check across settings names them in its message
+            raise ConfigError(f"Settings: {message}") from None
+        name = str(first["loc"][0]).upper()
         given = first.get("input")
         shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
         raise ConfigError(f"Setting {name}: {message}{shown}") from None

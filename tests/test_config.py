@@ -70,3 +70,14 @@ def test_a_wrong_value_is_one_line_naming_the_setting(
 def test_a_missing_token_says_where_to_get_one() -> None:
     with pytest.raises(ConfigError, match="BOT_TOKEN is not set"):
         load_settings().require_token()
+
+
+def test_a_webhook_needs_a_secret_telegram_can_send_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example")
+    with pytest.raises(ConfigError, match="^Settings: WEBHOOK_URL needs WEBHOOK_SECRET"):
+        load_settings()
+    monkeypatch.setenv("WEBHOOK_SECRET", "not allowed!")
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET may hold only"):
+        load_settings()
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret_-OK")
+    assert load_settings().webhook_url == "https://bot.example"
