@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.composition import load_reference, open_database
-from bot.config import load_settings
+from bot.config import load_settings, setting_variables
 from bot.drafting import title_key
 from bot.models import ArticleDraft
 from storage.articles import ArticleRepository
@@ -44,19 +44,6 @@ START_TIMEOUT_SECONDS = 120.0  # regionews builds its Russian-language machinery
 STOP_TIMEOUT_SECONDS = 25.0  # regionews lets updates in flight finish (up to 20 s)
 KILL_TIMEOUT_SECONDS = 5.0
 STDERR_SHOWN_LINES = 20
-SETTING_PREFIXES = (
-    "BOT_",
-    "TELEGRAM_",
-    "DATABASE_",
-    "SOURCES_",
-    "WEBHOOK_",
-    "FETCH_",
-    "PARSE_",
-    "ADMIN_",
-    "DEFAULT_",
-    "LOG_",
-    "MAX_",
-)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -266,7 +253,7 @@ async def bot_process(command: BotCommand, folder: Path) -> AsyncIterator[BotPro
     process group on the way out if anything is still running."""
     make_folder(folder)
     environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(SETTING_PREFIXES)
+        key: value for key, value in os.environ.items() if key not in setting_variables()
     }
     environment["PYTHONPATH"] = str(PROJECT_ROOT)
     environment.update(command.environment)

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         return self.bot_token.get_secret_value().strip()
 
 
+def setting_variables() -> frozenset[str]:
+    """The environment variables regionews reads (e.g. to keep them from a child process)."""
+    return frozenset(name.upper() for name in Settings.model_fields)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings; turn a validation error into one :class:`ConfigError` line."""
     try:

@@ -22,6 +22,7 @@ from aiogram.types import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivat
 
 from bot.app import WEBHOOK_PATH
 from bot.cli import EXIT_CONFIG, EXIT_OK
+from bot.config import setting_variables
 from storage.database import Database
 from storage.subscriptions import SubscriptionRepository
 from tests.telegram_stand import TelegramStand
@@ -33,19 +34,6 @@ QUICK_EXIT_SECONDS = 30.0
 SECRET = "s3cret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UNKNOWN_TOKEN = "123456789:AAUnknownTokenTheStandHasNeverIssued0"
-SETTING_PREFIXES = (
-    "BOT_",
-    "TELEGRAM_",
-    "DATABASE_",
-    "SOURCES_",
-    "WEBHOOK_",
-    "FETCH_",
-    "PARSE_",
-    "ADMIN_",
-    "DEFAULT_",
-    "LOG_",
-    "MAX_",
-)
 
 
 def free_port() -> int:
@@ -115,7 +103,7 @@ async def bot_process(
     defaults); kill it on the way out if it is still running."""
     sources, database_path = working_folder(folder)
     environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(SETTING_PREFIXES)
+        key: value for key, value in os.environ.items() if key not in setting_variables()
     }
     environment.update(
         {

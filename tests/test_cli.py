@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.config import setting_variables
 from tests.ingest_fixtures import IRKUTSK_RSS, LIPETSK_PAGE
 from tests.web_stand import WebStand
 
@@ -19,9 +20,7 @@ async def run_cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes | None = None
 ) -> tuple[int, str, str]:
     environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("BOT_", "FETCH_", "DATABASE_", "SOURCES_", "TELEGRAM_"))
+        key: value for key, value in os.environ.items() if key not in setting_variables()
     }
     environment.update(env or {})
     process = await asyncio.create_subprocess_exec(
