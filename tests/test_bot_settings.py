@@ -3,9 +3,8 @@ flood limits allow. (/stop with «Да, отписаться» and «Отмен�
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest_asyncio
 
@@ -14,7 +13,7 @@ from bot.models import DeliveryMode, Subscription
 from bot.telegram_retry import RetryAfterMiddleware
 from tests.bot_harness import BotHarness, harness_fixture, running_bot  # noqa: F401
 from tests.conftest import SettingsFactory
-from tests.telegram_stand import ManualClock, RateLimits, TelegramStand
+from tests.telegram_stand import ClockSleep, ManualClock, RateLimits, TelegramStand
 from tests.web_stand import WebStand
 
 MENU = [
@@ -224,23 +223,10 @@ async def test_a_group_member_who_is_not_an_admin_cannot_change_its_settings(
 
 
 @dataclass
-class StandSleep:
-    """The bot's waits move the stand's clock instead of taking real time."""
-
-    clock: ManualClock
-    waits: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds)
-        await asyncio.sleep(0)
-
-
-@dataclass
 class FloodStory:
     harness: BotHarness
     clock: ManualClock
-    sleep: StandSleep
+    sleep: ClockSleep
 
 
 @pytest_asyncio.fixture
@@ -256,7 +242,7 @@ async def flood_story(
             middleware = harness.runtime.bot.session.middleware
             [registered] = [m for m in middleware if isinstance(m, RetryAfterMiddleware)]
             middleware.unregister(registered)
-            sleep = StandSleep(clock)
+            sleep = ClockSleep(clock)
             middleware(
                 RetryAfterMiddleware(
                     sleep=sleep,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from aiogram import Bot
@@ -14,29 +14,16 @@ from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
 from bot.app import make_bot
 from bot.telegram_retry import RetryAfterMiddleware
-from tests.telegram_stand import ManualClock, RateLimits, TelegramStand
+from tests.telegram_stand import ClockSleep, ManualClock, RateLimits, TelegramStand
 
 STRICT = RateLimits(private_per_second=1.0, private_burst=1)
-
-
-@dataclass
-class FakeSleep:
-    """Waits by moving the stand's clock (and letting other tasks run), recording each wait."""
-
-    clock: ManualClock
-    waits: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds)
-        await asyncio.sleep(0)
 
 
 @dataclass
 class Flooded:
     stand: TelegramStand
     bot: Bot
-    sleep: FakeSleep
+    sleep: ClockSleep
 
 
 @pytest.fixture
@@ -45,7 +32,7 @@ async def flooded() -> AsyncIterator[Flooded]:
     clock = ManualClock()
     async with TelegramStand(clock=clock, limits=STRICT) as stand:
         bot = stand.make_bot()
-        sleep = FakeSleep(clock)
+        sleep = ClockSleep(clock)
         bot.session.middleware(RetryAfterMiddleware(sleep=sleep))
         try:
             yield Flooded(stand, bot, sleep)

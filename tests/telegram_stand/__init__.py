@@ -5,7 +5,7 @@ Start with ``TelegramStand`` (or the ``telegram_stand`` fixture in ``fixtures``)
 
 from .core import StandOptions
 from .errors import ApiError, StandTimeout, StandUsageError
-from .limits import ManualClock, MonotonicClock, RateLimits
+from .limits import ClockSleep, ManualClock, MonotonicClock, RateLimits
 from .models import (
     ApiCall,
     CallbackAnswer,
@@ -24,6 +24,7 @@ __all__ = [
     "ApiError",
     "CallbackAnswer",
     "ChatKind",
+    "ClockSleep",
     "ManualClock",
     "MemberStatus",
     "MonotonicClock",

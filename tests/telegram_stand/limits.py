@@ -7,10 +7,11 @@ channel. A refused send answers ``429 Too Many Requests: retry after N``.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MonotonicClock = Callable[[], float]
 """A callable returning monotonic seconds, like ``time.monotonic``."""
@@ -29,6 +30,20 @@ class ManualClock:
         if seconds < 0:
             raise ValueError("a monotonic clock cannot go back")
         self._now += seconds
+
+
+@dataclass
+class ClockSleep:
+    """An async sleep for the bot under test: it moves a :class:`ManualClock` instead of
+    taking real time (and lets other tasks run), and records each wait it was asked for."""
+
+    clock: ManualClock
+    waits: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.clock.advance(seconds)
+        await asyncio.sleep(0)
 
 
 @dataclass(frozen=True)
