@@ -33,5 +33,8 @@ class BoundedCache(Generic[Key, Value]):
     def forget(self, key: Key) -> None:
         self._entries.pop(key, None)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def __len__(self) -> int:
         return len(self._entries)

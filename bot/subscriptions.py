@@ -24,6 +24,7 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SUPPORTED_LANGUAGES = ("ru", "en")
 MAX_RULES = 20
 CHAT_CACHE_SIZE = 10_000
+SUBSCRIPTION_CACHE_SIZE = 10_000
 
 
 class ChoiceError(RegionewsError):
@@ -70,6 +71,9 @@ class SubscriptionService:
         self._chats = ChatRepository(database)
         self._known_chats: BoundedCache[int, Chat] = BoundedCache(CHAT_CACHE_SIZE)
         self._subscriptions = SubscriptionRepository(database)
+        self._known_subscriptions: BoundedCache[tuple[int, int], Subscription] = BoundedCache(
+            SUBSCRIPTION_CACHE_SIZE
+        )
         self._choices = choices
         self._clock = clock
         self._adding_rule = asyncio.Lock()  # ➕'s check and insert, as one step
@@ -79,8 +83,12 @@ class SubscriptionService:
     async def register_chat(
         self, chat_id: int, *, kind: ChatKind, title: str, language_code: str | None
     ) -> Chat:
-        """Remember the chat (active again); a chat already known as it is costs no write."""
-        known = await self.chat(chat_id)
+        """Remember the chat (active again); a chat the cache knows as it is costs nothing.
+
+        On a cache miss the chat is written at once (an upsert that keeps its language)
+        rather than read first: a write is one hop, as a read would be.
+        """
+        known = self._known_chats.get(chat_id)
         if known is not None and known.active and (known.kind, known.title) == (kind, title):
             return known
         chat = await self._chats.register(
@@ -128,30 +136,42 @@ class SubscriptionService:
         moved = await self._chats.migrate(old_id, new_id, now=self._clock())
         self._known_chats.forget(old_id)
         self._known_chats.forget(new_id)
+        self._known_subscriptions.clear()  # rare: every topic of both chats moved or merged
         return moved
 
     # subscriptions -------------------------------------------------------------------------
 
+    # Subscriptions are read through a cache as chats are: every change below goes through
+    # this service and stores what the database holds after it (one bot process owns its
+    # database). Database work finishes in the order it was queued, so the newest state is
+    # stored last.
+
     async def get(self, chat_id: int, thread_id: int = 0) -> Subscription | None:
-        return await self._subscriptions.get(chat_id, thread_id)
+        cached = self._known_subscriptions.get((chat_id, thread_id))
+        if cached is not None:
+            return cached
+        subscription = await self._subscriptions.get(chat_id, thread_id)
+        return None if subscription is None else self._remember(subscription)
 
     async def ensure(self, chat_id: int, thread_id: int = 0) -> Subscription:
-        return await self._subscriptions.ensure(chat_id, thread_id, now=self._clock())
+        cached = self._known_subscriptions.get((chat_id, thread_id))
+        if cached is not None:
+            return cached
+        return self._remember(
+            await self._subscriptions.ensure(chat_id, thread_id, now=self._clock())
+        )
 
-    async def _require(self, chat_id: int, thread_id: int) -> Subscription:
-        subscription = await self._subscriptions.get(chat_id, thread_id)
-        if subscription is None:
-            raise NotSubscribed("this chat has no subscription yet; send /start")
+    def _remember(self, subscription: Subscription) -> Subscription:
+        self._known_subscriptions.put((subscription.chat_id, subscription.thread_id), subscription)
         return subscription
 
-    async def _current_rule(self, chat_id: int, thread_id: int) -> tuple[Subscription, Rule]:
-        subscription = await self.ensure(chat_id, thread_id)
-        rule = subscription.current_rule
-        if rule is None:
-            rule_id = await self._subscriptions.add_rule(subscription.id, now=self._clock())
-            subscription = await self._require(chat_id, thread_id)
-            rule = next(r for r in subscription.rules if r.id == rule_id)
-        return subscription, rule
+    async def _require(self, chat_id: int, thread_id: int) -> Subscription:
+        """The subscription as the database holds it now (after a change)."""
+        subscription = await self._subscriptions.get(chat_id, thread_id)
+        if subscription is None:
+            self._known_subscriptions.forget((chat_id, thread_id))
+            raise NotSubscribed("this chat has no subscription yet; send /start")
+        return self._remember(subscription)
 
     async def toggle(
         self, chat_id: int, thread_id: int, part: RulePart, value: str, *, selected: bool
@@ -162,21 +182,30 @@ class SubscriptionService:
         chosen sets the subscription's time zone when none was chosen.
         """
         self._choices.check(part, value)
-        subscription, rule = await self._current_rule(chat_id, thread_id)
-        await self._subscriptions.set_membership(
-            rule.id, part, value, selected=selected, now=self._clock()
+        first_region = part == "regions" and selected
+        changed = await self._subscriptions.change_current_rule(
+            chat_id,
+            thread_id,
+            part,
+            value=value,
+            selected=selected,
+            zone_if_unset=self._choices.region_zones[value] if first_region else None,
+            now=self._clock(),
         )
-        if part == "regions" and selected and subscription.timezone is None:
-            await self._subscriptions.update_settings(
-                subscription.id, now=self._clock(), timezone=self._choices.region_zones[value]
-            )
-        return await self._require(chat_id, thread_id)
+        return self._remember(changed)
 
     async def clear(self, chat_id: int, thread_id: int, part: RulePart) -> Subscription:
         """Make one part of the rule being edited "any"."""
-        _subscription, rule = await self._current_rule(chat_id, thread_id)
-        await self._subscriptions.clear_part(rule.id, part, now=self._clock())
-        return await self._require(chat_id, thread_id)
+        changed = await self._subscriptions.change_current_rule(
+            chat_id,
+            thread_id,
+            part,
+            value=None,
+            selected=False,
+            zone_if_unset=None,
+            now=self._clock(),
+        )
+        return self._remember(changed)
 
     async def add_rule(
         self,
@@ -318,4 +347,7 @@ class SubscriptionService:
 
     async def stop(self, chat_id: int, thread_id: int) -> bool:
         """Unsubscribe from everything. False if there was nothing to stop."""
-        return await self._subscriptions.delete(chat_id, thread_id)
+        self._known_subscriptions.forget((chat_id, thread_id))
+        stopped = await self._subscriptions.delete(chat_id, thread_id)
+        self._known_subscriptions.forget((chat_id, thread_id))
+        return stopped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +36,7 @@ _ARTICLE_COLUMNS = (
 )
 
 
-def _row_to_article(row: aiosqlite.Row) -> Article:
+def _row_to_article(row: sqlite3.Row) -> Article:
     return Article(
         id=row["id"],
         source_id=row["source_id"],
@@ -69,12 +70,11 @@ class ArticleRepository:
         if not ids:
             return ()
         marks = ",".join("?" * len(ids))
-        async with self._db.connection.execute(
+        return await self._articles(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id IN ({marks})"
             " ORDER BY a.published_at DESC, a.id DESC",
             tuple(ids),
-        ) as cursor:
-            return tuple(_row_to_article(row) for row in await cursor.fetchall())
+        )
 
     async def latest(
         self, filters: Sequence[ArticleFilter], *, limit: int, offset: int = 0
@@ -83,34 +83,44 @@ class ArticleRepository:
         clauses = [_filter_clause(article_filter) for article_filter in filters]
         where = " OR ".join(f"({clause})" for clause, _ in clauses) or "1 = 1"
         params = tuple(param for _, clause_params in clauses for param in clause_params)
-        async with self._db.connection.execute(
+        return await self._articles(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE ({where})"
             " AND a.id = (SELECT MIN(b.id) FROM articles b WHERE b.story_id = a.story_id)"
             " ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
             (*params, limit, offset),
-        ) as cursor:
-            return tuple(_row_to_article(row) for row in await cursor.fetchall())
+        )
 
     async def search(self, match: str, *, limit: int, offset: int = 0) -> tuple[Article, ...]:
         """Articles whose lemmatised terms satisfy the FTS5 ``match`` expression, newest first."""
-        async with self._db.connection.execute(
+        return await self._articles(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
             " WHERE a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
             " AND a.id = (SELECT MIN(b.id) FROM articles b WHERE b.story_id = a.story_id)"
             " ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
             (match, limit, offset),
-        ) as cursor:
-            return tuple(_row_to_article(row) for row in await cursor.fetchall())
+        )
 
     async def count(self) -> int:
-        async with self._db.connection.execute("SELECT COUNT(*) FROM articles") as cursor:
-            row = await cursor.fetchone()
+        row = await self._one("SELECT COUNT(*) FROM articles")
         return 0 if row is None else int(row[0])
 
     async def newest_published_at(self) -> datetime | None:
-        async with self._db.connection.execute("SELECT MAX(published_at) FROM articles") as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT MAX(published_at) FROM articles")
         return None if row is None or row[0] is None else from_db(row[0])
+
+    async def _articles(self, sql: str, params: tuple[object, ...]) -> tuple[Article, ...]:
+        """Run an article query and build the articles, in one hop to the database's thread."""
+
+        def articles(connection: sqlite3.Connection) -> tuple[Article, ...]:
+            return tuple(_row_to_article(row) for row in connection.execute(sql, params))
+
+        return await self._db.read(articles)
+
+    async def _one(self, sql: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = await self._db.read(
+            lambda connection: connection.execute(sql).fetchone()
+        )
+        return row
 
 
 def _filter_clause(article_filter: ArticleFilter) -> tuple[str, tuple[str, ...]]:

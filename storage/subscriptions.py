@@ -1,13 +1,16 @@
-"""Subscriptions (per chat and forum topic) and their rules."""
+"""Subscriptions (per chat and forum topic) and their rules.
+
+Each method is one unit of work on the database's thread (:meth:`Database.read` /
+:meth:`Database.write`): a button press that edits a rule is one hop, not one per statement.
+"""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
-
-import aiosqlite
 
 from bot.models import DeliveryMode, Rule, Subscription
 from storage.database import Database
@@ -41,7 +44,7 @@ def _words(text: str | None) -> tuple[str, ...]:
     return tuple(sorted((text or "").split()))
 
 
-def _row_to_subscription(row: aiosqlite.Row) -> Subscription:
+def _row_to_subscription(row: sqlite3.Row) -> Subscription:
     rules = tuple(
         Rule(id=rule_id, regions=_words(regions), sections=_words(sections), topics=_words(topics))
         for rule_id, regions, sections, topics in json.loads(row["rules"])
@@ -63,57 +66,175 @@ def _row_to_subscription(row: aiosqlite.Row) -> Subscription:
     )
 
 
+def select_subscription(
+    connection: sqlite3.Connection, chat_id: int, thread_id: int
+) -> Subscription | None:
+    """The subscription with its rules, in one query."""
+    row = connection.execute(
+        f"SELECT {_SUBSCRIPTION_COLUMNS}, {_RULES_JSON} FROM subscriptions s"
+        " WHERE chat_id = ? AND thread_id = ?",
+        (chat_id, thread_id),
+    ).fetchone()
+    return None if row is None else _row_to_subscription(row)
+
+
+def _require(connection: sqlite3.Connection, chat_id: int, thread_id: int) -> Subscription:
+    subscription = select_subscription(connection, chat_id, thread_id)
+    if subscription is None:
+        raise RuntimeError(f"subscription of chat {chat_id} vanished inside its transaction")
+    return subscription
+
+
+def _ensure(
+    connection: sqlite3.Connection,
+    chat_id: int,
+    thread_id: int,
+    now: datetime,
+    timezone: str | None = None,
+) -> Subscription:
+    existing = select_subscription(connection, chat_id, thread_id)
+    if existing is not None:
+        return existing
+    subscription_id = connection.execute(
+        "INSERT INTO subscriptions (chat_id, thread_id, timezone, since, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (chat_id, thread_id, timezone, to_db(now), to_db(now), to_db(now)),
+    ).fetchone()[0]
+    _insert_rule(connection, subscription_id, now)
+    return _require(connection, chat_id, thread_id)
+
+
+def _insert_rule(
+    connection: sqlite3.Connection,
+    subscription_id: int,
+    now: datetime,
+    parts: Iterable[tuple[RulePart, Iterable[str]]] = (),
+) -> int:
+    """A new rule of the subscription, which becomes the one being edited."""
+    rule_id: int = connection.execute(
+        "INSERT INTO subscription_rules (subscription_id, created_at) VALUES (?, ?) RETURNING id",
+        (subscription_id, to_db(now)),
+    ).fetchone()[0]
+    for part, values in parts:
+        table, column = _PART_TABLES[part]
+        connection.executemany(
+            f"INSERT OR IGNORE INTO {table} (rule_id, {column}) VALUES (?, ?)",
+            [(rule_id, value) for value in values],
+        )
+    connection.execute(
+        "UPDATE subscriptions SET current_rule_id = ?, updated_at = ? WHERE id = ?",
+        (rule_id, to_db(now), subscription_id),
+    )
+    return rule_id
+
+
+def _set_membership(
+    connection: sqlite3.Connection, rule_id: int, part: RulePart, value: str, selected: bool
+) -> bool:
+    table, column = _PART_TABLES[part]
+    if selected:
+        cursor = connection.execute(
+            f"INSERT OR IGNORE INTO {table} (rule_id, {column}) VALUES (?, ?)", (rule_id, value)
+        )
+    else:
+        cursor = connection.execute(
+            f"DELETE FROM {table} WHERE rule_id = ? AND {column} = ?", (rule_id, value)
+        )
+    return cursor.rowcount > 0
+
+
+def _clear_part(connection: sqlite3.Connection, rule_id: int, part: RulePart) -> bool:
+    table, _column = _PART_TABLES[part]
+    return connection.execute(f"DELETE FROM {table} WHERE rule_id = ?", (rule_id,)).rowcount > 0
+
+
+def _touch_rule(connection: sqlite3.Connection, rule_id: int, now: datetime) -> None:
+    connection.execute(
+        "UPDATE subscriptions SET updated_at = ? WHERE id ="
+        " (SELECT subscription_id FROM subscription_rules WHERE id = ?)",
+        (to_db(now), rule_id),
+    )
+
+
+def _update_settings(
+    connection: sqlite3.Connection,
+    subscription_id: int,
+    now: datetime,
+    settings: dict[str, str | int | None],
+) -> None:
+    unknown = set(settings) - SETTING_COLUMNS
+    if unknown:
+        raise ValueError(f"not subscription settings: {sorted(unknown)}")
+    if not settings:
+        return
+    assignments = ", ".join(f"{name} = ?" for name in settings)
+    connection.execute(
+        f"UPDATE subscriptions SET {assignments}, updated_at = ? WHERE id = ?",
+        (*settings.values(), to_db(now), subscription_id),
+    )
+
+
 class SubscriptionRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
 
     async def get(self, chat_id: int, thread_id: int) -> Subscription | None:
         """The subscription with its rules, in one query."""
-        async with self._db.connection.execute(
-            f"SELECT {_SUBSCRIPTION_COLUMNS}, {_RULES_JSON} FROM subscriptions s"
-            " WHERE chat_id = ? AND thread_id = ?",
-            (chat_id, thread_id),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else _row_to_subscription(row)
+        return await self._db.read(
+            lambda connection: select_subscription(connection, chat_id, thread_id)
+        )
 
     async def for_chat(self, chat_id: int) -> tuple[Subscription, ...]:
-        async with self._db.connection.execute(
-            f"SELECT {_SUBSCRIPTION_COLUMNS}, {_RULES_JSON} FROM subscriptions s"
-            " WHERE chat_id = ? ORDER BY thread_id",
-            (chat_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return tuple(_row_to_subscription(row) for row in rows)
+        def for_chat(connection: sqlite3.Connection) -> tuple[Subscription, ...]:
+            rows = connection.execute(
+                f"SELECT {_SUBSCRIPTION_COLUMNS}, {_RULES_JSON} FROM subscriptions s"
+                " WHERE chat_id = ? ORDER BY thread_id",
+                (chat_id,),
+            ).fetchall()
+            return tuple(_row_to_subscription(row) for row in rows)
+
+        return await self._db.read(for_chat)
 
     async def ensure(
         self, chat_id: int, thread_id: int, *, now: datetime, timezone: str | None = None
     ) -> Subscription:
-        """The chat's subscription, created (with one empty rule being edited) if missing."""
-        existing = await self.get(chat_id, thread_id)
-        if existing is not None:
-            return existing
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "INSERT INTO subscriptions (chat_id, thread_id, timezone, since, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (chat_id, thread_id) DO NOTHING",
-                (chat_id, thread_id, timezone, to_db(now), to_db(now), to_db(now)),
-            )
-            if cursor.rowcount:
-                subscription_id = cursor.lastrowid
-                rule = await connection.execute(
-                    "INSERT INTO subscription_rules (subscription_id, created_at) VALUES (?, ?)",
-                    (subscription_id, to_db(now)),
-                )
-                await connection.execute(
-                    "UPDATE subscriptions SET current_rule_id = ? WHERE id = ?",
-                    (rule.lastrowid, subscription_id),
-                )
-        created = await self.get(chat_id, thread_id)
-        if created is None:
-            raise RuntimeError(f"subscription of chat {chat_id} vanished right after it was saved")
-        return created
+        """The chat's subscription, created (with one empty rule being edited) if missing:
+        one write unit either way (callers read through a cache first)."""
+        return await self._db.write(
+            lambda connection: _ensure(connection, chat_id, thread_id, now, timezone)
+        )
+
+    async def change_current_rule(
+        self,
+        chat_id: int,
+        thread_id: int,
+        part: RulePart,
+        *,
+        value: str | None,
+        selected: bool,
+        zone_if_unset: str | None,
+        now: datetime,
+    ) -> Subscription:
+        """Select or unselect ``value`` in one part of the rule being edited, or with
+        ``value`` None make the part "any"; the subscription (and a rule to edit) is created
+        if missing, and its time zone set to ``zone_if_unset`` if it has none. One unit."""
+
+        def change(connection: sqlite3.Connection) -> Subscription:
+            subscription = _ensure(connection, chat_id, thread_id, now)
+            rule_id = subscription.current_rule_id
+            if rule_id is None:
+                rule_id = _insert_rule(connection, subscription.id, now)
+            if value is None:
+                changed = _clear_part(connection, rule_id, part)
+            else:
+                changed = _set_membership(connection, rule_id, part, value, selected)
+            if changed:
+                _touch_rule(connection, rule_id, now)
+            if zone_if_unset is not None and subscription.timezone is None:
+                _update_settings(connection, subscription.id, now, {"timezone": zone_if_unset})
+            return _require(connection, chat_id, thread_id)
+
+        return await self._db.write(change)
 
     async def add_rule(
         self,
@@ -125,93 +246,68 @@ class SubscriptionRepository:
         now: datetime,
     ) -> int:
         """A new rule, which becomes the one being edited."""
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "INSERT INTO subscription_rules (subscription_id, created_at) VALUES (?, ?)",
-                (subscription_id, to_db(now)),
-            )
-            rule_id = cursor.lastrowid
-            if rule_id is None:
-                raise RuntimeError("SQLite returned no row id for a new rule")
-            parts: tuple[tuple[RulePart, Iterable[str]], ...] = (
-                ("regions", regions),
-                ("sections", sections),
-                ("topics", topics),
-            )
-            for part, values in parts:
-                table, column = _PART_TABLES[part]
-                await connection.executemany(
-                    f"INSERT OR IGNORE INTO {table} (rule_id, {column}) VALUES (?, ?)",
-                    [(rule_id, value) for value in values],
-                )
-            await connection.execute(
-                "UPDATE subscriptions SET current_rule_id = ?, updated_at = ? WHERE id = ?",
-                (rule_id, to_db(now), subscription_id),
-            )
-        return rule_id
+        parts: tuple[tuple[RulePart, Iterable[str]], ...] = (
+            ("regions", tuple(regions)),
+            ("sections", tuple(sections)),
+            ("topics", tuple(topics)),
+        )
+        return await self._db.write(
+            lambda connection: _insert_rule(connection, subscription_id, now, parts)
+        )
 
     async def set_membership(
         self, rule_id: int, part: RulePart, value: str, *, selected: bool, now: datetime
     ) -> bool:
         """Put ``value`` into (or take it out of) one part of a rule. True if anything changed."""
-        table, column = _PART_TABLES[part]
-        async with self._db.transaction() as connection:
-            if selected:
-                cursor = await connection.execute(
-                    f"INSERT OR IGNORE INTO {table} (rule_id, {column}) VALUES (?, ?)",
-                    (rule_id, value),
-                )
-            else:
-                cursor = await connection.execute(
-                    f"DELETE FROM {table} WHERE rule_id = ? AND {column} = ?", (rule_id, value)
-                )
-            changed = cursor.rowcount > 0
+
+        def set_membership(connection: sqlite3.Connection) -> bool:
+            changed = _set_membership(connection, rule_id, part, value, selected)
             if changed:
-                await self._touch_rule(connection, rule_id, now)
+                _touch_rule(connection, rule_id, now)
             return changed
+
+        return await self._db.write(set_membership)
 
     async def clear_part(self, rule_id: int, part: RulePart, *, now: datetime) -> bool:
         """Make one part of a rule "any". True if anything changed."""
-        table, _column = _PART_TABLES[part]
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(f"DELETE FROM {table} WHERE rule_id = ?", (rule_id,))
-            changed = cursor.rowcount > 0
+
+        def clear_part(connection: sqlite3.Connection) -> bool:
+            changed = _clear_part(connection, rule_id, part)
             if changed:
-                await self._touch_rule(connection, rule_id, now)
+                _touch_rule(connection, rule_id, now)
             return changed
 
-    @staticmethod
-    async def _touch_rule(connection: aiosqlite.Connection, rule_id: int, now: datetime) -> None:
-        await connection.execute(
-            "UPDATE subscriptions SET updated_at = ? WHERE id ="
-            " (SELECT subscription_id FROM subscription_rules WHERE id = ?)",
-            (to_db(now), rule_id),
-        )
+        return await self._db.write(clear_part)
 
     async def delete_rule(self, subscription_id: int, rule_id: int, *, now: datetime) -> bool:
         """Remove a rule of this subscription; the newest remaining one becomes current."""
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+
+        def delete_rule(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "DELETE FROM subscription_rules WHERE id = ? AND subscription_id = ?",
                 (rule_id, subscription_id),
             )
             if not cursor.rowcount:
                 return False
-            await connection.execute(
+            connection.execute(
                 "UPDATE subscriptions SET updated_at = ?, current_rule_id = (SELECT MAX(id)"
                 " FROM subscription_rules WHERE subscription_id = ?) WHERE id = ?",
                 (to_db(now), subscription_id, subscription_id),
             )
             return True
 
+        return await self._db.write(delete_rule)
+
     async def set_current_rule(self, subscription_id: int, rule_id: int) -> bool:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+        def set_current_rule(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "UPDATE subscriptions SET current_rule_id = ? WHERE id = ? AND EXISTS"
                 " (SELECT 1 FROM subscription_rules WHERE id = ? AND subscription_id = ?)",
                 (rule_id, subscription_id, rule_id, subscription_id),
             )
             return cursor.rowcount > 0
+
+        return await self._db.write(set_current_rule)
 
     async def update_settings(
         self, subscription_id: int, *, now: datetime, **settings: str | int | None
@@ -219,19 +315,17 @@ class SubscriptionRepository:
         unknown = set(settings) - SETTING_COLUMNS
         if unknown:
             raise ValueError(f"not subscription settings: {sorted(unknown)}")
-        if not settings:
-            return
-        assignments = ", ".join(f"{name} = ?" for name in settings)
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                f"UPDATE subscriptions SET {assignments}, updated_at = ? WHERE id = ?",
-                (*settings.values(), to_db(now), subscription_id),
+        if settings:
+            await self._db.write(
+                lambda connection: _update_settings(connection, subscription_id, now, settings)
             )
 
     async def delete(self, chat_id: int, thread_id: int) -> bool:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+        def delete(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "DELETE FROM subscriptions WHERE chat_id = ? AND thread_id = ?",
                 (chat_id, thread_id),
             )
             return cursor.rowcount > 0
+
+        return await self._db.write(delete)

@@ -40,6 +40,8 @@ from bot.config import Settings, load_settings
 from bot.ingest import IngestReport, SourceStatus
 from bot.language import Language
 from bot.models import Chat, Subscription
+from storage.chats import ChatRepository
+from storage.subscriptions import SubscriptionRepository
 from tests.conftest import SettingsFactory
 from tests.ingest_fixtures import IRKUTSK_RSS, LIPETSK_PAGE
 from tests.ingest_fixtures import write_sources as write_fixture_sources
@@ -220,10 +222,12 @@ class BotHarness:
     # the bot's data ----------------------------------------------------------------------
 
     async def subscription(self, chat_id: int, thread_id: int = 0) -> Subscription | None:
-        return await self.runtime.subscriptions.get(chat_id, thread_id)
+        """As the database holds it (not the service's cache)."""
+        return await SubscriptionRepository(self.runtime.ingest.database).get(chat_id, thread_id)
 
     async def chat(self, chat_id: int) -> Chat | None:
-        return await self.runtime.subscriptions.chat(chat_id)
+        """As the database holds it (not the service's cache)."""
+        return await ChatRepository(self.runtime.ingest.database).get(chat_id)
 
     async def seed_articles(self, extra: Sequence[FeedItem] = ()) -> IngestReport:
         """Ingest the Irkutsk feed, the Lipetsk page and ``extra`` (Irkutsk by default)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -98,5 +100,53 @@ async def test_reference_data_is_loaded_and_reloading_it_is_harmless(tmp_path: P
         topics = await repository.topics()
         assert {"light-industry", "agro", "export"} <= {t.slug for t in topics}
         assert all(t.keywords for t in topics)
+    finally:
+        await database.close()
+
+
+async def test_a_unit_of_work_runs_on_the_database_thread_and_commits_whole(
+    tmp_path: Path,
+) -> None:
+    database = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        await database.write(lambda connection: connection.execute("CREATE TABLE t (v TEXT)"))
+        caller = threading.get_ident()
+
+        def insert_two(connection: sqlite3.Connection) -> int:
+            assert threading.get_ident() != caller  # aiosqlite's thread, not the event loop's
+            assert connection.in_transaction  # inside BEGIN IMMEDIATE
+            connection.execute("INSERT INTO t VALUES ('a')")
+            connection.execute("INSERT INTO t VALUES ('b')")
+            return threading.get_ident()
+
+        worker = await database.write(insert_two)
+        rows = await database.read(
+            lambda connection: [
+                (threading.get_ident(), row["v"])
+                for row in connection.execute("SELECT v FROM t ORDER BY v")
+            ]
+        )
+        assert rows == [(worker, "a"), (worker, "b")]  # names work: the rows are sqlite3.Row
+    finally:
+        await database.close()
+
+
+async def test_a_unit_of_work_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        await database.write(lambda connection: connection.execute("CREATE TABLE t (v TEXT)"))
+
+        def half_done(connection: sqlite3.Connection) -> None:
+            connection.execute("INSERT INTO t VALUES ('kept?')")
+            raise ValueError("changed my mind")
+
+        with pytest.raises(ValueError, match="changed my mind"):
+            await database.write(half_done)
+        count = await database.read(
+            lambda connection: connection.execute("SELECT COUNT(*) FROM t").fetchone()[0]
+        )
+        assert count == 0
+        # and the connection is usable afterwards: no transaction left open
+        assert not await database.read(lambda connection: connection.in_transaction)
     finally:
         await database.close()
