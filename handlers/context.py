@@ -21,6 +21,12 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.models import ChatKind, Subscription
 from bot.subscriptions import SubscriptionService
+from bot.telegram_receipts import (
+    EditMessageReplyMarkupForReceipt,
+    EditMessageTextForReceipt,
+    SendMessageForReceipt,
+    SentMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -114,28 +120,55 @@ async def prepare(subscriptions: SubscriptionService, message: Message) -> Subsc
 
 async def send(
     message: Message, content: Text, markup: InlineKeyboardMarkup | None = None
-) -> Message:
-    """Send into the chat (and forum topic) of ``message``, as entities."""
-    return await message.answer(
-        **content.as_kwargs(), reply_markup=markup, link_preview_options=NO_PREVIEW
+) -> SentMessage:
+    """Send into the chat (and forum topic) of ``message``, as entities.
+
+    The request ``message.answer(...)`` makes; Telegram's answer is read as a receipt only.
+    """
+    request = SendMessageForReceipt(
+        chat_id=message.chat.id,
+        message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        business_connection_id=message.business_connection_id,
+        **content.as_kwargs(),
+        reply_markup=markup,
+        link_preview_options=NO_PREVIEW,
     )
+    return await request.as_(message.bot).receipt()
 
 
 async def show(message: Message, content: Text, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit a bot message in place; a double tap's "message is not modified" is fine."""
+    """Edit a bot message in place; a double tap's "message is not modified" is fine.
+
+    The request ``message.edit_text(...)`` makes; Telegram's answer is read as a receipt only.
+    """
+    request = EditMessageTextForReceipt(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        business_connection_id=message.business_connection_id,
+        **content.as_kwargs(),
+        reply_markup=markup,
+        link_preview_options=NO_PREVIEW,
+    )
     try:
-        await message.edit_text(
-            **content.as_kwargs(), reply_markup=markup, link_preview_options=NO_PREVIEW
-        )
+        await request.as_(message.bot).receipt()
     except TelegramBadRequest as error:
         if "message is not modified" not in error.message:
             raise
 
 
 async def drop_keyboard(message: Message) -> bool:
-    """Take the keyboard off a message. False if it had none (a double tap)."""
+    """Take the keyboard off a message. False if it had none (a double tap).
+
+    The request ``message.edit_reply_markup(reply_markup=None)`` makes.
+    """
+    request = EditMessageReplyMarkupForReceipt(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        business_connection_id=message.business_connection_id,
+        reply_markup=None,
+    )
     try:
-        await message.edit_reply_markup(reply_markup=None)
+        await request.as_(message.bot).receipt()
     except TelegramBadRequest as error:
         if "message is not modified" not in error.message:
             raise
