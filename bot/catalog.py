@@ -42,6 +42,15 @@ class Catalog:
         self.regions: Mapping[str, Region] = {region.code: region for region in regions}
         self.sections: Mapping[str, Section] = {section.slug: section for section in sections}
         self.topics: Mapping[str, Topic] = {topic.slug: topic for topic in topics}
+        self._by_district: Mapping[str, tuple[Region, ...]] = {
+            district: tuple(
+                sorted(
+                    (region for region in regions if region.federal_district == district),
+                    key=lambda region: region.name,
+                )
+            )
+            for district in {region.federal_district for region in regions}
+        }
 
     async def regions_with_news(self, limit: int = 12) -> tuple[Region, ...]:
         """The pinned regions, then those with the most articles."""
@@ -60,13 +69,8 @@ class Catalog:
         return self._counts[1]
 
     def districts(self) -> tuple[str, ...]:
-        present = {region.federal_district for region in self.regions.values()}
-        return tuple(district for district in FEDERAL_DISTRICTS if district in present)
+        return tuple(district for district in FEDERAL_DISTRICTS if district in self._by_district)
 
     def regions_in(self, district: str) -> tuple[Region, ...]:
-        return tuple(
-            sorted(
-                (r for r in self.regions.values() if r.federal_district == district),
-                key=lambda region: region.name,
-            )
-        )
+        """The district's regions by name (worked out once: the reference does not change)."""
+        return self._by_district.get(district, ())

@@ -12,7 +12,7 @@ Handlers take their services by parameter name from the dispatcher's workflow da
 ``subscriptions`` (:class:`bot.subscriptions.SubscriptionService`), ``reader``
 (:class:`bot.reading.NewsReader`), ``catalog`` (:class:`bot.catalog.Catalog`) and
 ``admin_ids`` (``frozenset[int]``, unused so far). The bot needs no default parse mode:
-every message is sent as text with entities.
+every message says its own (HTML, see :mod:`handlers.formatting`).
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from aiogram.filters import (
     ChatMemberUpdatedFilter,
 )
 from aiogram.types import ChatMemberUpdated, Message
-from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
 from bot.models import ChatKind
 from bot.subscriptions import SubscriptionService
 from handlers.filters import on_loop
+from handlers.formatting import Bold, Text, as_list
 
 router = Router(name=__name__)
 

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
 from bot.catalog import Catalog
@@ -19,6 +18,7 @@ from bot.models import Subscription
 from bot.subscriptions import ChoiceError, SubscriptionService
 from handlers.callbacks import ChoicePage, ClearPart, Flow, Part, StepDone, Toggle, WizardMode
 from handlers.context import Place, answer_stale, may_change, prepare, pressed, send, show
+from handlers.formatting import Bold, Text, as_list
 from handlers.keyboards import RegionPages, choice_keyboard, items_of, wizard_mode_keyboard
 from handlers.render import (
     MAX_MESSAGE_CHARS,

@@ -16,7 +16,6 @@ from aiogram import Bot
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message
-from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import gettext as _
 
 from bot.models import ChatKind, Subscription
@@ -27,6 +26,7 @@ from bot.telegram_receipts import (
     SendMessageForReceipt,
     SentMessage,
 )
+from handlers.formatting import Text
 
 log = logging.getLogger(__name__)
 

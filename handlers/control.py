@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.formatting import Bold, BotCommand, Text, as_list
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -23,6 +22,7 @@ from handlers.context import (
     send,
     show,
 )
+from handlers.formatting import Bold, BotCommand, Text, as_list
 from handlers.i18n import current_language
 from handlers.keyboards import language_keyboard, stop_keyboard
 from handlers.render import language_name

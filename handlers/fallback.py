@@ -10,11 +10,11 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.formatting import Code, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
 from handlers.context import answer_stale, send
 from handlers.filters import on_loop
+from handlers.formatting import Code, Text, as_list
 from handlers.render import echo
 
 router = Router(name=__name__)

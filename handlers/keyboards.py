@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -45,6 +46,7 @@ from handlers.options import (
 from handlers.render import Names, district_label
 
 CHECK = "✅ "
+BUTTON_CACHE_SIZE = 4096
 
 
 def _mark(label: str, chosen: bool) -> str:
@@ -53,6 +55,34 @@ def _mark(label: str, chosen: bool) -> str:
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+# The choice keyboards are rebuilt on every press, and a button (a validated pydantic model
+# with packed callback data) costs ~20 µs to make. Buttons are immutable, so the same one is
+# reused: these pure functions of their (label, data) are memoised.
+
+
+@lru_cache(maxsize=BUTTON_CACHE_SIZE)
+def _toggle_button(
+    text: str, part: Part, value: str, *, selected: bool, page: int, flow: Flow, rule: int
+) -> InlineKeyboardButton:
+    data = Toggle(part=part, value=value, selected=selected, page=page, flow=flow, rule=rule)
+    return _button(text, data)
+
+
+@lru_cache(maxsize=BUTTON_CACHE_SIZE)
+def _page_button(text: str, part: Part, page: int, flow: Flow) -> InlineKeyboardButton:
+    return _button(text, ChoicePage(part=part, page=page, flow=flow))
+
+
+@lru_cache(maxsize=BUTTON_CACHE_SIZE)
+def _clear_button(text: str, part: Part, page: int, flow: Flow, rule: int) -> InlineKeyboardButton:
+    return _button(text, ClearPart(part=part, page=page, flow=flow, rule=rule))
+
+
+@lru_cache(maxsize=BUTTON_CACHE_SIZE)
+def _done_button(text: str, part: Part, flow: Flow) -> InlineKeyboardButton:
+    return _button(text, StepDone(part=part, flow=flow))
 
 
 class _Grid:
@@ -134,16 +164,14 @@ def choice_keyboard(
     for item in items:
         value = item.code if isinstance(item, Region) else item.slug
         toggles.append(
-            _button(
+            _toggle_button(
                 _mark(name_of(item), value in chosen),
-                Toggle(
-                    part=part,
-                    value=value,
-                    selected=value not in chosen,
-                    page=page,
-                    flow=flow,
-                    rule=rule_id,
-                ),
+                part,
+                value,
+                selected=value not in chosen,
+                page=page,
+                flow=flow,
+                rule=rule_id,
             )
         )
     builder.buttons(toggles, 2 if part is Part.REGIONS else 1)
@@ -151,37 +179,18 @@ def choice_keyboard(
         if page == 0:
             builder.buttons(
                 [
-                    _button(district_label(district), ChoicePage(part=part, page=index, flow=flow))
+                    _page_button(district_label(district), part, index, flow)
                     for index, (district, _regions) in enumerate(pages.districts, 1)
                 ],
                 2,
             )
         else:
-            navigation = [
-                InlineKeyboardButton(
-                    text=_("◀️ Back"),
-                    callback_data=ChoicePage(part=part, page=page - 1, flow=flow).pack(),
-                )
-            ]
+            navigation = [_page_button(_("◀️ Back"), part, page - 1, flow)]
             if page + 1 < pages.count:
-                navigation.append(
-                    InlineKeyboardButton(
-                        text=_("More ▶️"),
-                        callback_data=ChoicePage(part=part, page=page + 1, flow=flow).pack(),
-                    )
-                )
+                navigation.append(_page_button(_("More ▶️"), part, page + 1, flow))
             builder.row(*navigation)
-    builder.row(
-        InlineKeyboardButton(
-            text=_mark(_clear_label(part), not chosen),
-            callback_data=ClearPart(part=part, page=page, flow=flow, rule=rule_id).pack(),
-        )
-    )
-    builder.row(
-        InlineKeyboardButton(
-            text=_done_label(part, flow), callback_data=StepDone(part=part, flow=flow).pack()
-        )
-    )
+    builder.row(_clear_button(_mark(_clear_label(part), not chosen), part, page, flow, rule_id))
+    builder.row(_done_button(_done_label(part, flow), part, flow))
     return builder.markup()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import gettext as _
 
 from bot.catalog import Catalog
@@ -19,6 +18,7 @@ from bot.reading import MAX_QUERY_CHARS, BadQuery, NewsReader, Page, RegionNotFo
 from bot.subscriptions import SubscriptionService
 from handlers.callbacks import LatestPage, SearchPage
 from handlers.context import answer_stale, drop_keyboard, message_of, place_of, send
+from handlers.formatting import Text
 from handlers.keyboards import more_latest_keyboard, more_search_keyboard, suggestions_keyboard
 from handlers.render import (
     articles_view,

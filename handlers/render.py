@@ -1,7 +1,8 @@
-"""Every text the bot shows, built from :mod:`aiogram.utils.formatting` nodes.
+"""Every text the bot shows, built from :mod:`handlers.formatting` nodes.
 
 Untrusted text (article titles and teasers, what a reader typed, chat titles) only ever goes
-into plain nodes, so it reaches Telegram as text with entities beside it and never as markup.
+into plain nodes, which are escaped when the tree is written as HTML: it reaches Telegram as
+text, never as markup.
 Messages stay within Telegram's 4096 characters: article pages shorten teasers, then titles.
 """
 
@@ -13,12 +14,12 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiogram.types import MessageEntity
-from aiogram.utils.formatting import Bold, Code, Italic, Text, TextLink, as_list, sizeof
 from aiogram.utils.i18n import gettext as _
 
 from bot.models import Article, DeliveryMode, Region, Rule, Section, Subscription, Topic
 from bot.reading import PAGE_SIZE, Page
 from handlers.callbacks import Part
+from handlers.formatting import Bold, Code, Italic, Text, TextLink, as_list
 from handlers.i18n import current_language, name_of
 from handlers.options import (
     DISTRICT_LABELS,
@@ -246,7 +247,7 @@ def articles_view(
             for article in articles
         ]
         content = as_list(header, *teasers, sep="\n\n")
-        if sizeof(content.render()[0]) <= MAX_MESSAGE_CHARS:
+        if content.length() <= MAX_MESSAGE_CHARS:
             return content
     return content
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import gettext as _
 
 from bot.models import Subscription
@@ -23,6 +22,7 @@ from handlers.context import (
     send,
     show,
 )
+from handlers.formatting import Text
 from handlers.i18n import current_language
 from handlers.keyboards import SETTINGS_MENUS, settings_keyboard, settings_submenu
 from handlers.options import DIGEST_TIMES, QUIET_OFF, ZONES_BY_NAME, unpack_quiet, unpack_time

@@ -9,7 +9,6 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
-from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
 from bot.catalog import Catalog
@@ -17,6 +16,7 @@ from bot.subscriptions import ChoiceError, SubscriptionService
 from handlers.callbacks import Flow, Part
 from handlers.choices import choice_step, summary
 from handlers.context import may_change, place_of, prepare, register, send
+from handlers.formatting import Bold, Text, as_list
 from handlers.render import MAX_RULE_CHARS, describe_rule, shorten
 
 router = Router(name=__name__)

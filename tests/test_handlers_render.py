@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
-from aiogram.utils.formatting import sizeof
 from aiogram.utils.i18n import I18n
 
 from bot.models import Article, DeliveryMode, Region, Rule, Section, Subscription, Topic
 from bot.reading import PAGE_SIZE, Page
+from handlers.formatting import Text, sizeof
 from handlers.i18n import LOCALES_PATH, build_i18n
 from handlers.render import (
     MAX_MESSAGE_CHARS,
@@ -24,6 +24,7 @@ from handlers.render import (
     shorten,
     subscription_view,
 )
+from tests.telegram_stand.html_rules import parse_html
 
 IRKUTSK = Region(
     "RU-IRK",
@@ -147,16 +148,30 @@ def test_a_title_with_markup_is_text_not_html(ru: None) -> None:
         search_header("завод", Page((), 0, False)), [article(1, title=title)], NAMES
     )
     kwargs = content.as_kwargs()
-    assert kwargs["parse_mode"] is None
-    assert title in kwargs["text"]
-    links = [entity for entity in kwargs["entities"] if entity.type == "text_link"]
+    assert kwargs["parse_mode"] == "HTML"
+    # What Telegram makes of the HTML (the test stand's parser, as strict as Telegram's):
+    shown = parse_html(kwargs["text"])
+    assert title in shown.text
+    links = [entity for entity in shown.entities if entity["type"] == "text_link"]
     assert len(links) == 1
-    assert links[0].url == "https://example.ru/news/1"
-    assert links[0].extract_from(kwargs["text"]) == title
+    assert links[0]["url"] == "https://example.ru/news/1"
+    assert utf16_slice(shown.text, links[0]) == title
     assert not any(
-        entity.type == "bold" and "Завод" in entity.extract_from(kwargs["text"])
-        for entity in kwargs["entities"]
+        entity["type"] == "bold" and "Завод" in utf16_slice(shown.text, entity)
+        for entity in shown.entities
     )
+    assert (shown.text, shown.entity_list()) == rendered(content)  # render() agrees with it
+
+
+def utf16_slice(text: str, entity: Mapping[str, object]) -> str:
+    encoded = text.encode("utf-16-le")
+    start, length = int(str(entity["offset"])), int(str(entity["length"]))
+    return encoded[2 * start : 2 * (start + length)].decode("utf-16-le")
+
+
+def rendered(content: Text) -> tuple[str, list[dict[str, object]]]:
+    text, entities = content.render()
+    return text, [entity.model_dump(exclude_none=True) for entity in entities]
 
 
 def test_a_page_of_huge_articles_fits_one_message(ru: None) -> None:

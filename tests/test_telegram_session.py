@@ -102,6 +102,7 @@ from bot.telegram_receipts import (
 )
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_session import JsonAiohttpSession
+from handlers import formatting
 from handlers.context import NO_PREVIEW, drop_keyboard, send, show
 from tests.telegram_stand import ClockSleep, ManualClock, RateLimits, TelegramStand
 
@@ -172,6 +173,12 @@ class Mood(Enum):
 NEWS = Text(
     Bold("Золото Приангарья"), " — добыча выросла. ", TextLink("Источник", url="https://irk.ru/")
 )
+REPLY = formatting.Text(
+    formatting.Bold("Золото Приангарья"),
+    " — добыча <выросла> & ",
+    formatting.TextLink("Источник", url="https://irk.ru/?a=1&b=2"),
+)
+"""What the handlers send: the bot's own text nodes, as HTML."""
 LIPETSK_PHOTO = "https://example.ru/lipetsk.jpg"
 DEADLINE = datetime(2030, 5, 17, 12, 30, 15, tzinfo=UTC)
 
@@ -792,21 +799,21 @@ async def test_the_handlers_helpers_send_what_aiograms_shortcuts_send(
     )
     pairs: list[tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]] = [
         (
-            lambda: send(message, NEWS, markup),
+            lambda: send(message, REPLY, markup),
             lambda: message.answer(
-                **NEWS.as_kwargs(), reply_markup=markup, link_preview_options=NO_PREVIEW
+                **REPLY.as_kwargs(), reply_markup=markup, link_preview_options=NO_PREVIEW
             ),
         ),
         (
-            lambda: send(message, NEWS),
+            lambda: send(message, REPLY),
             lambda: message.answer(
-                **NEWS.as_kwargs(), reply_markup=None, link_preview_options=NO_PREVIEW
+                **REPLY.as_kwargs(), reply_markup=None, link_preview_options=NO_PREVIEW
             ),
         ),
         (
-            lambda: show(message, NEWS, markup),
+            lambda: show(message, REPLY, markup),
             lambda: message.edit_text(
-                **NEWS.as_kwargs(), reply_markup=markup, link_preview_options=NO_PREVIEW
+                **REPLY.as_kwargs(), reply_markup=markup, link_preview_options=NO_PREVIEW
             ),
         ),
         (
