@@ -33,6 +33,7 @@ _SIMPLE_TAGS = {
     "blockquote": "blockquote",
 }
 ALLOWED_TAGS = frozenset({*_SIMPLE_TAGS, "a", "span", "tg-emoji"})
+_PLAIN_RUN = re.compile(r"[^&<]+")
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _NUMERIC_ENTITY = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _NAMED_ENTITY = re.compile(r"&([a-zA-Z]{1,10});")
@@ -152,8 +153,10 @@ class _HtmlParser:
                 self.emit(decoded[0])
                 i = decoded[1]
             elif char != "<":
-                self.emit(char)
-                i += 1
+                plain = _PLAIN_RUN.match(source, i)  # up to the next "&" or "<", at once
+                assert plain is not None
+                self.emit(plain.group())
+                i = plain.end()
             elif source.startswith("</", i):
                 i = self.end_tag(i)
             else:
