@@ -45,14 +45,17 @@ code is 1 when a target is missed.
     python -m bench.bench_bot [--readers 200] [--repeat 3] [--seconds 10] [--rate 100]
 
 The stand's own work (HTML and keyboard checks, JSON) is in the bench process, not in the
-bots'; with two bots run one after the other each gets the machine to itself apart from
-the bench process (the load average is printed).
+bots'. The bench process's garbage collector is paused while a phase is timed (collected
+before it), so its pauses are not counted as a bot's. With two bots run one after the
+other each gets the machine to itself apart from the bench process (the load average is
+printed).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import math
 import os
@@ -61,7 +64,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,9 +266,10 @@ class Contender:
     async def burst(self, step: Step, readers: Sequence[Reader]) -> Batch:
         """Queue one update per reader at once; time until the last is handled."""
         await self.prepare(step, readers)
-        started = time.perf_counter()
-        pendings = [await self.queue(step, reader) for reader in readers]
-        await self.settle(pendings)
+        with collector_paused():
+            started = time.perf_counter()
+            pendings = [await self.queue(step, reader) for reader in readers]
+            await self.settle(pendings)
         finished = max(p.done_at or 0.0 for p in pendings)
         return Batch(updates=len(pendings), seconds=finished - started)
 
@@ -278,17 +283,35 @@ class Contender:
         """Queue ``rate`` updates a second on a fixed schedule, whatever the bot does."""
         loop = asyncio.get_running_loop()
         total = open_loop_updates(rate, seconds)
-        started = loop.time()
         pendings: list[Pending] = []
-        for number in range(total):
-            delay = started + number / rate - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            reader = readers[number % len(readers)]
-            step = SCENARIO[(number // len(readers)) % len(SCENARIO)]
-            pendings.append(await self.queue(step, reader))
-        await self.settle(pendings)
+        with collector_paused():
+            started = loop.time()
+            for number in range(total):
+                delay = started + number / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                reader = readers[number % len(readers)]
+                step = SCENARIO[(number // len(readers)) % len(SCENARIO)]
+                pendings.append(await self.queue(step, reader))
+            await self.settle(pendings)
         return pendings
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """This process's cyclic garbage collector off while a phase is timed (as ``timeit``
+    does), after a collection.
+
+    The stand keeps every call and message it has seen; a full collection of that heap
+    paused this process (stand and readers) for 200–430 ms, which the bench then counted
+    as latency and burst time of whichever bot it was measuring at that moment.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def show_calls(calls: Calls | None) -> str:
