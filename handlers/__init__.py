@@ -45,10 +45,14 @@ __all__ = [
 def build_routers() -> list[Router]:
     """Fresh routers for one dispatcher, in order; the fallback comes last.
 
+    An update goes through the routers in order until one handles it, and each router
+    passed costs its filters' checks, so the ones readers use most come first (their
+    commands and buttons do not overlap; only the fallback must be last).
+
     Module-level routers can join only one parent, so each call builds new ones around the
     modules' handlers (a second Dispatcher in the same process, e.g. in tests, works).
     """
-    modules = (chat_state, start, choices, my, settings, reading, control, fallback)
+    modules = (reading, choices, start, my, settings, control, chat_state, fallback)
     return [_copy(module.router) for module in modules]
 
 

@@ -369,8 +369,14 @@ def stop_keyboard() -> InlineKeyboardMarkup:
 
 
 def more_latest_keyboard(offset: int, region: str | None) -> InlineKeyboardMarkup:
+    return _more_latest_keyboard(_("⬇️ More"), offset, region or "")
+
+
+@lru_cache(maxsize=BUTTON_CACHE_SIZE)
+def _more_latest_keyboard(label: str, offset: int, region: str) -> InlineKeyboardMarkup:
+    """Under every page of /latest: memoised like the choice buttons (it is immutable)."""
     builder = _Grid()
-    builder.row(_button(_("⬇️ More"), LatestPage(offset=offset, region=region or "")))
+    builder.row(_button(label, LatestPage(offset=offset, region=region)))
     return builder.markup()
 
 
