@@ -123,9 +123,19 @@ class Database:
 
     async def write(self, work: Work[T]) -> T:
         """Run ``work`` in one ``BEGIN IMMEDIATE`` … ``COMMIT`` on the database's thread, in
-        one hop; rolled back if it raises. Writers take turns, as with :meth:`transaction`."""
-        async with self._write_lock:
-            return await self._on_thread(_in_transaction(work))
+        one hop; rolled back if it raises.
+
+        Units need no turn-taking among themselves: the thread runs what is queued to it one
+        at a time, in order, and a unit is a single item. Only a :meth:`transaction` spans
+        several items, so a unit waits while one is open; otherwise it is queued at once
+        (checking and queueing happen in one step of the event loop, so no transaction can
+        begin in between). Handing a lock from writer to writer cost each write a turn of a
+        busy event loop, which serialised a burst of button presses.
+        """
+        if self._write_lock.locked():
+            async with self._write_lock:
+                return await self._on_thread(_in_transaction(work))
+        return await self._on_thread(_in_transaction(work))
 
     async def _on_thread(self, work: Work[T]) -> T:
         # aiosqlite has no public "run this on the connection's thread": its private

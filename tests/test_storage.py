@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -148,5 +150,36 @@ async def test_a_unit_of_work_that_fails_leaves_nothing_behind(tmp_path: Path) -
         assert count == 0
         # and the connection is usable afterwards: no transaction left open
         assert not await database.read(lambda connection: connection.in_transaction)
+    finally:
+        await database.close()
+
+
+async def test_a_unit_waits_for_an_open_transaction_and_units_run_side_by_side(
+    tmp_path: Path,
+) -> None:
+    database = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        await database.write(lambda connection: connection.execute("CREATE TABLE t (v TEXT)"))
+
+        def insert(value: str) -> Callable[[sqlite3.Connection], object]:
+            return lambda connection: connection.execute("INSERT INTO t VALUES (?)", (value,))
+
+        unit: asyncio.Task[object] | None = None
+        with pytest.raises(RuntimeError, match="abandoned"):
+            async with database.transaction() as connection:
+                await connection.execute("INSERT INTO t VALUES ('in the transaction')")
+                unit = asyncio.create_task(database.write(insert("a unit")))
+                for _ in range(20):
+                    await asyncio.sleep(0)
+                assert not unit.done()  # it waits: inside the transaction it would BEGIN again
+                raise RuntimeError("abandoned")
+        assert unit is not None
+        await unit  # ran after the rollback, in its own transaction
+        await asyncio.gather(*(database.write(insert(f"side by side {n}")) for n in range(50)))
+        values = await database.read(
+            lambda connection: [row[0] for row in connection.execute("SELECT v FROM t")]
+        )
+        assert values[0] == "a unit"
+        assert sorted(values[1:]) == sorted(f"side by side {n}" for n in range(50))
     finally:
         await database.close()
