@@ -101,6 +101,31 @@ class SubscriptionService:
         self._known_chats.put(chat_id, chat)
         return chat
 
+    async def register_and_ensure(
+        self,
+        chat_id: int,
+        thread_id: int,
+        *,
+        kind: ChatKind,
+        title: str,
+        language_code: str | None,
+    ) -> Subscription:
+        """:meth:`register_chat` and :meth:`ensure` together: nothing to do when both are
+        cached as they are, else one unit of work for both."""
+        known = self._known_chats.get(chat_id)
+        if known is not None and known.active and (known.kind, known.title) == (kind, title):
+            return await self.ensure(chat_id, thread_id)
+        chat, subscription = await self._subscriptions.ensure_for_chat(
+            chat_id,
+            thread_id,
+            kind=kind,
+            title=title,
+            language=user_language(language_code) if kind is ChatKind.PRIVATE else None,
+            now=self._clock(),
+        )
+        self._known_chats.put(chat_id, chat)
+        return self._remember(subscription)
+
     async def chat(self, chat_id: int) -> Chat | None:
         """The chat as stored. Read through a cache that every chat write here keeps true
         (one bot process owns its database)."""

@@ -101,21 +101,47 @@ async def may_change(event: Message | CallbackQuery, bot: Bot) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class ChatDetails:
+    """What the service records about the chat a message came from."""
+
+    kind: ChatKind
+    title: str
+    language_code: str | None
+
+
+def chat_details(message: Message) -> ChatDetails:
+    chat = message.chat
+    return ChatDetails(
+        kind=ChatKind(chat.type),
+        title=chat.title or " ".join(filter(None, (chat.first_name, chat.last_name))),
+        language_code=message.from_user.language_code if message.from_user else None,
+    )
+
+
 async def register(subscriptions: SubscriptionService, message: Message) -> None:
     """Remember the chat (and that it is active again) before its subscription is touched."""
-    chat = message.chat
-    title = chat.title or " ".join(filter(None, (chat.first_name, chat.last_name)))
-    language_code = message.from_user.language_code if message.from_user is not None else None
+    details = chat_details(message)
     await subscriptions.register_chat(
-        chat.id, kind=ChatKind(chat.type), title=title, language_code=language_code
+        message.chat.id,
+        kind=details.kind,
+        title=details.title,
+        language_code=details.language_code,
     )
 
 
 async def prepare(subscriptions: SubscriptionService, message: Message) -> Subscription:
-    """The chat is known and has a subscription (created with one empty rule if missing)."""
-    await register(subscriptions, message)
+    """The chat is known and has a subscription (created with one empty rule if missing):
+    one unit of work for a new chat, nothing for one the caches know."""
+    details = chat_details(message)
     place = place_of(message)
-    return await subscriptions.ensure(place.chat_id, place.thread_id)
+    return await subscriptions.register_and_ensure(
+        place.chat_id,
+        place.thread_id,
+        kind=details.kind,
+        title=details.title,
+        language_code=details.language_code,
+    )
 
 
 async def send(

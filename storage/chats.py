@@ -34,6 +34,28 @@ def select_chat(connection: sqlite3.Connection, chat_id: int) -> Chat | None:
     return None if row is None else _row_to_chat(row)
 
 
+def upsert_chat(
+    connection: sqlite3.Connection,
+    chat_id: int,
+    *,
+    kind: ChatKind,
+    title: str,
+    language: str | None,
+    now: datetime,
+) -> Chat:
+    """Insert the chat, or refresh its kind and title and mark it active again (its
+    language, once set, stays)."""
+    row = connection.execute(
+        "INSERT INTO chats (id, kind, title, language, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+        " kind = excluded.kind, title = excluded.title, active = 1,"
+        " inactive_reason = NULL, language = COALESCE(chats.language, excluded.language),"
+        f" updated_at = excluded.updated_at RETURNING {_CHAT_COLUMNS}",
+        (chat_id, kind.value, title, language, to_db(now), to_db(now)),
+    ).fetchone()
+    return _row_to_chat(row)
+
+
 class ChatRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -46,18 +68,11 @@ class ChatRepository:
     ) -> Chat:
         """Insert the chat, or refresh its kind and title and mark it active again."""
 
-        def register(connection: sqlite3.Connection) -> Chat:
-            row = connection.execute(
-                "INSERT INTO chats (id, kind, title, language, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                " kind = excluded.kind, title = excluded.title, active = 1,"
-                " inactive_reason = NULL, language = COALESCE(chats.language, excluded.language),"
-                f" updated_at = excluded.updated_at RETURNING {_CHAT_COLUMNS}",
-                (chat_id, kind.value, title, language, to_db(now), to_db(now)),
-            ).fetchone()
-            return _row_to_chat(row)
-
-        return await self._db.write(register)
+        return await self._db.write(
+            lambda connection: upsert_chat(
+                connection, chat_id, kind=kind, title=title, language=language, now=now
+            )
+        )
 
     async def set_language(self, chat_id: int, language: str, *, now: datetime) -> None:
         await self._db.write(

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from bot.models import DeliveryMode, Rule, Subscription
+from bot.models import Chat, ChatKind, DeliveryMode, Rule, Subscription
+from storage.chats import upsert_chat
 from storage.database import Database
 from storage.timestamps import from_db, to_db
 
@@ -203,6 +204,27 @@ class SubscriptionRepository:
         return await self._db.write(
             lambda connection: _ensure(connection, chat_id, thread_id, now, timezone)
         )
+
+    async def ensure_for_chat(
+        self,
+        chat_id: int,
+        thread_id: int,
+        *,
+        kind: ChatKind,
+        title: str,
+        language: str | None,
+        now: datetime,
+    ) -> tuple[Chat, Subscription]:
+        """The chat registered (see :func:`storage.chats.upsert_chat`) and its subscription
+        ensured, in one unit: what a reader's first /start needs."""
+
+        def ensure_for_chat(connection: sqlite3.Connection) -> tuple[Chat, Subscription]:
+            chat = upsert_chat(
+                connection, chat_id, kind=kind, title=title, language=language, now=now
+            )
+            return chat, _ensure(connection, chat_id, thread_id, now)
+
+        return await self._db.write(ensure_for_chat)
 
     async def change_current_rule(
         self,

@@ -14,6 +14,7 @@ from bot.clock import ManualClock
 from bot.composition import load_reference
 from bot.models import ChatKind, Subscription
 from bot.subscriptions import ChoiceError, Choices, NotSubscribed, SubscriptionService
+from storage.chats import ChatRepository
 from storage.database import Database
 from storage.reference import ReferenceRepository
 from storage.subscriptions import SubscriptionRepository
@@ -113,3 +114,25 @@ async def test_a_wrong_choice_changes_nothing(
     with pytest.raises(ChoiceError):
         await service.toggle(CHAT, 0, "regions", "RU-XXX", selected=True)
     assert await stored(database, CHAT) == before == await service.get(CHAT)
+
+
+async def test_a_first_start_registers_the_chat_and_its_subscription_together(
+    database: Database, service: SubscriptionService
+) -> None:
+    subscription = await service.register_and_ensure(
+        CHAT, 0, kind=ChatKind.PRIVATE, title="Anna", language_code="en-GB"
+    )
+    assert subscription == await stored(database, CHAT)
+    assert [rule.is_any for rule in subscription.rules] == [True]
+    chat = await ChatRepository(database).get(CHAT)
+    assert chat is not None and (chat.title, chat.language, chat.active) == ("Anna", "en", True)
+    assert await service.chat(CHAT) == chat
+
+    await service.deactivate(CHAT, "blocked")
+    again = await service.register_and_ensure(
+        CHAT, 0, kind=ChatKind.PRIVATE, title="Anna", language_code="ru"
+    )
+    assert again == subscription  # the same subscription, not a second one
+    chat = await ChatRepository(database).get(CHAT)
+    assert chat is not None and chat.active  # writing again made the chat active
+    assert chat.language == "en"  # a language once set stays
