@@ -38,7 +38,7 @@ class Catalog:
     ) -> None:
         self._reference = ReferenceRepository(database)
         self._clock = clock
-        self._counts: tuple[datetime, dict[str, int]] | None = None
+        self._ranking: tuple[datetime, tuple[Region, ...]] | None = None
         self.regions: Mapping[str, Region] = {region.code: region for region in regions}
         self.sections: Mapping[str, Section] = {section.slug: section for section in sections}
         self.topics: Mapping[str, Topic] = {topic.slug: topic for topic in topics}
@@ -53,20 +53,18 @@ class Catalog:
         }
 
     async def regions_with_news(self, limit: int = 12) -> tuple[Region, ...]:
-        """The pinned regions, then those with the most articles."""
-        counts = await self._region_counts()
-        ranked = sorted(
-            (code for code in counts if code in self.regions and code not in PINNED_REGIONS),
-            key=lambda code: (-counts[code], self.regions[code].name),
-        )
-        codes = [code for code in PINNED_REGIONS if code in self.regions] + ranked
-        return tuple(self.regions[code] for code in codes[:limit])
-
-    async def _region_counts(self) -> dict[str, int]:
+        """The pinned regions, then those with the most articles (ranked afresh at most
+        once every :data:`COUNTS_FRESH_FOR`)."""
         now = self._clock()
-        if self._counts is None or now - self._counts[0] >= COUNTS_FRESH_FOR:
-            self._counts = (now, await self._reference.region_article_counts())
-        return self._counts[1]
+        if self._ranking is None or now - self._ranking[0] >= COUNTS_FRESH_FOR:
+            counts = await self._reference.region_article_counts()
+            ranked = sorted(
+                (code for code in counts if code in self.regions and code not in PINNED_REGIONS),
+                key=lambda code: (-counts[code], self.regions[code].name),
+            )
+            codes = [code for code in PINNED_REGIONS if code in self.regions] + ranked
+            self._ranking = (now, tuple(self.regions[code] for code in codes))
+        return self._ranking[1][:limit]
 
     def districts(self) -> tuple[str, ...]:
         return tuple(district for district in FEDERAL_DISTRICTS if district in self._by_district)

@@ -70,6 +70,9 @@ class SubscriptionService:
     def __init__(self, *, database: Database, choices: Choices, clock: Clock) -> None:
         self._chats = ChatRepository(database)
         self._known_chats: BoundedCache[int, Chat] = BoundedCache(CHAT_CACHE_SIZE)
+        # Chats read and not found: a new reader's first update asks for its chat's language
+        # before anything registers it. Only registering or migrating creates a chat row.
+        self._unknown_chats: BoundedCache[int, bool] = BoundedCache(CHAT_CACHE_SIZE)
         self._subscriptions = SubscriptionRepository(database)
         self._known_subscriptions: BoundedCache[tuple[int, int], Subscription] = BoundedCache(
             SUBSCRIPTION_CACHE_SIZE
@@ -98,7 +101,7 @@ class SubscriptionService:
             language=user_language(language_code) if kind is ChatKind.PRIVATE else None,
             now=self._clock(),
         )
-        self._known_chats.put(chat_id, chat)
+        self._chat_stored(chat)
         return chat
 
     async def register_and_ensure(
@@ -123,18 +126,24 @@ class SubscriptionService:
             language=user_language(language_code) if kind is ChatKind.PRIVATE else None,
             now=self._clock(),
         )
-        self._known_chats.put(chat_id, chat)
+        self._chat_stored(chat)
         return self._remember(subscription)
+
+    def _chat_stored(self, chat: Chat) -> None:
+        self._known_chats.put(chat.id, chat)
+        self._unknown_chats.forget(chat.id)
 
     async def chat(self, chat_id: int) -> Chat | None:
         """The chat as stored. Read through a cache that every chat write here keeps true
         (one bot process owns its database)."""
         cached = self._known_chats.get(chat_id)
-        if cached is not None:
+        if cached is not None or self._unknown_chats.get(chat_id):
             return cached
         chat = await self._chats.get(chat_id)
-        if chat is not None:
-            self._known_chats.put(chat_id, chat)
+        if chat is None:
+            self._unknown_chats.put(chat_id, True)
+        else:
+            self._chat_stored(chat)
         return chat
 
     async def set_language(self, chat_id: int, language: str) -> None:
@@ -159,8 +168,9 @@ class SubscriptionService:
 
     async def migrate_chat(self, old_id: int, new_id: int) -> bool:
         moved = await self._chats.migrate(old_id, new_id, now=self._clock())
-        self._known_chats.forget(old_id)
-        self._known_chats.forget(new_id)
+        for chat_id in (old_id, new_id):
+            self._known_chats.forget(chat_id)
+            self._unknown_chats.forget(chat_id)
         self._known_subscriptions.clear()  # rare: every topic of both chats moved or merged
         return moved
 

@@ -136,3 +136,24 @@ async def test_a_first_start_registers_the_chat_and_its_subscription_together(
     chat = await ChatRepository(database).get(CHAT)
     assert chat is not None and chat.active  # writing again made the chat active
     assert chat.language == "en"  # a language once set stays
+
+
+async def test_a_chat_read_before_it_exists_is_found_once_it_is_registered(
+    database: Database, service: SubscriptionService
+) -> None:
+    assert await service.chat(CHAT) is None  # a new reader's first update asks first
+    assert await service.chat(CHAT) is None
+    await service.register_and_ensure(
+        CHAT, 0, kind=ChatKind.PRIVATE, title="Анна", language_code="ru"
+    )
+    chat = await service.chat(CHAT)
+    assert chat is not None and chat == await ChatRepository(database).get(CHAT)
+    await service.set_language(CHAT, "en")  # read again from the database
+    chat = await service.chat(CHAT)
+    assert chat is not None and chat.language == "en"
+
+    assert await service.chat(SUPERGROUP) is None
+    await service.register_chat(GROUP, kind=ChatKind.GROUP, title="Экспорт", language_code=None)
+    assert await service.migrate_chat(GROUP, SUPERGROUP)
+    moved = await service.chat(SUPERGROUP)
+    assert moved is not None and moved.kind is ChatKind.SUPERGROUP
