@@ -147,7 +147,7 @@ async def prepare(subscriptions: SubscriptionService, message: Message) -> Subsc
 async def send(
     message: Message, content: Text, markup: InlineKeyboardMarkup | None = None
 ) -> SentMessage:
-    """Send into the chat (and forum topic) of ``message``, as entities.
+    """Send into the chat (and forum topic) of ``message``, as HTML (see handlers.formatting).
 
     The request ``message.answer(...)`` makes; Telegram's answer is read as a receipt only.
     """
