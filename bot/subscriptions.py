@@ -60,6 +60,11 @@ def user_language(language_code: str | None) -> str:
     return "ru"
 
 
+def _first_language(kind: ChatKind, language_code: str | None) -> str | None:
+    """A private chat starts in its user's language; a group's is chosen with /lang."""
+    return user_language(language_code) if kind is ChatKind.PRIVATE else None
+
+
 def check_time(value: str) -> str:
     if not _HHMM.match(value):
         raise ChoiceError(f"«{value}» is not a time of day as HH:MM")
@@ -91,14 +96,14 @@ class SubscriptionService:
         On a cache miss the chat is written at once (an upsert that keeps its language)
         rather than read first: a write is one hop, as a read would be.
         """
-        known = self._known_chats.get(chat_id)
-        if known is not None and known.active and (known.kind, known.title) == (kind, title):
+        known = self._known_as(chat_id, kind, title)
+        if known is not None:
             return known
         chat = await self._chats.register(
             chat_id,
             kind=kind,
             title=title,
-            language=user_language(language_code) if kind is ChatKind.PRIVATE else None,
+            language=_first_language(kind, language_code),
             now=self._clock(),
         )
         self._chat_stored(chat)
@@ -115,19 +120,25 @@ class SubscriptionService:
     ) -> Subscription:
         """:meth:`register_chat` and :meth:`ensure` together: nothing to do when both are
         cached as they are, else one unit of work for both."""
-        known = self._known_chats.get(chat_id)
-        if known is not None and known.active and (known.kind, known.title) == (kind, title):
+        if self._known_as(chat_id, kind, title) is not None:
             return await self.ensure(chat_id, thread_id)
         chat, subscription = await self._subscriptions.ensure_for_chat(
             chat_id,
             thread_id,
             kind=kind,
             title=title,
-            language=user_language(language_code) if kind is ChatKind.PRIVATE else None,
+            language=_first_language(kind, language_code),
             now=self._clock(),
         )
         self._chat_stored(chat)
         return self._remember(subscription)
+
+    def _known_as(self, chat_id: int, kind: ChatKind, title: str) -> Chat | None:
+        """The cached chat if it is active with this kind and title (nothing to write)."""
+        known = self._known_chats.get(chat_id)
+        if known is not None and known.active and (known.kind, known.title) == (kind, title):
+            return known
+        return None
 
     def _chat_stored(self, chat: Chat) -> None:
         self._known_chats.put(chat.id, chat)

@@ -64,10 +64,7 @@ class EditMessageTextForReceipt(EditMessageText):
 
     async def receipt(self) -> SentMessage | bool:
         """Edit through the bound bot (see ``as_``); the edited message's receipt."""
-        result: object = await self
-        if isinstance(result, SentMessage | bool):
-            return result
-        raise _unexpected(self, result)
+        return _edit_receipt(self, await self)
 
 
 class EditMessageReplyMarkupForReceipt(EditMessageReplyMarkup):
@@ -78,7 +75,11 @@ class EditMessageReplyMarkupForReceipt(EditMessageReplyMarkup):
 
     async def receipt(self) -> SentMessage | bool:
         """Edit through the bound bot (see ``as_``); the edited message's receipt."""
-        result: object = await self
-        if isinstance(result, SentMessage | bool):
-            return result
-        raise _unexpected(self, result)
+        return _edit_receipt(self, await self)
+
+
+def _edit_receipt(method: object, result: object) -> SentMessage | bool:
+    """An edit's answer: the message's receipt, or True for an inline message."""
+    if isinstance(result, SentMessage | bool):
+        return result
+    raise _unexpected(method, result)
