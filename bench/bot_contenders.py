@@ -117,11 +117,18 @@ async def regionews_command(stand: TelegramStand, folder: Path) -> BotCommand:
     )
 
 
-def echo_command(stand: TelegramStand) -> BotCommand:
+def echo_command(stand: TelegramStand, runtime: str = "bare") -> BotCommand:
+    """``python -m bench.echo_bot`` on aiogram as it comes (``bare``) or on regionews's
+    session and garbage collector settings (``regionews``)."""
     return BotCommand(
-        "echo",
+        "echo" if runtime == "bare" else f"echo on {runtime}'s runtime",
         ("bench.echo_bot",),
-        {"BOT_TOKEN": stand.token, "TELEGRAM_API_URL": stand.base_url, "LOG_LEVEL": "WARNING"},
+        {
+            "BOT_TOKEN": stand.token,
+            "TELEGRAM_API_URL": stand.base_url,
+            "LOG_LEVEL": "WARNING",
+            "ECHO_RUNTIME": runtime,
+        },
     )
 
 

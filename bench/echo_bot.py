@@ -1,12 +1,22 @@
-"""The yardstick of ``bench.bench_bot``: a bare aiogram echo bot, run as its own process.
+"""The yardstick of ``bench.bench_bot``: an aiogram echo bot, run as its own process.
 
     BOT_TOKEN=… TELEGRAM_API_URL=http://127.0.0.1:8081 python -m bench.echo_bot
+    ECHO_RUNTIME=regionews BOT_TOKEN=… TELEGRAM_API_URL=… python -m bench.echo_bot
 
 It answers every message with its own text (``message.answer(message.text)``) and every
-button press with an empty ``answerCallbackQuery``. It long-polls with regionews's session
-(``bot.app.make_bot``) and polling settings (``bot.app.BotRuntime._run_polling``: the same
-polling timeout and allowed updates, updates handled as tasks), and stops cleanly on
-SIGTERM or Ctrl-C.
+button press with an empty ``answerCallbackQuery``, long-polls with regionews's polling
+settings (``bot.app.BotRuntime._run_polling``: the same polling timeout and allowed updates,
+updates handled as tasks), and stops cleanly on SIGTERM or Ctrl-C.
+
+``ECHO_RUNTIME`` says what it runs on:
+
+- ``bare`` (default): aiogram as it comes: its own ``AiohttpSession`` (form-encoded
+  requests, the standard ``json``) and Python's garbage collector settings. The issue's
+  yardstick, "a bare aiogram echo bot".
+- ``regionews``: regionews's runtime: its Bot API session (``bot.app.make_bot``: JSON
+  bodies, orjson, response types kept) and its garbage collector settings
+  (``bot.app.settle_garbage_collector``). Against this one the ratio compares handler work
+  only.
 """
 
 from __future__ import annotations
@@ -19,11 +29,14 @@ import signal
 import sys
 
 from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import POLLING_TIMEOUT_SECONDS, make_bot
+from bot.app import POLLING_TIMEOUT_SECONDS, make_bot, settle_garbage_collector
 
 log = logging.getLogger("bench.echo_bot")
+RUNTIMES = ("bare", "regionews")
 
 
 def echo_dispatcher() -> Dispatcher:
@@ -66,13 +79,17 @@ async def poll(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
     await polling
 
 
-async def run(token: str, api_url: str) -> None:
+async def run(token: str, api_url: str, runtime: str) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    bot = make_bot(token, api_url)
+    if runtime == "regionews":
+        bot = make_bot(token, api_url)
+        settle_garbage_collector()
+    else:
+        bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
     try:
         await poll(bot, echo_dispatcher(), stop)
     finally:
@@ -83,14 +100,18 @@ async def run(token: str, api_url: str) -> None:
 def main() -> int:
     token = os.environ.get("BOT_TOKEN", "")
     api_url = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
+    runtime = os.environ.get("ECHO_RUNTIME", "bare")
     if not token:
         print("echo_bot: set BOT_TOKEN (and TELEGRAM_API_URL)", file=sys.stderr)
+        return 2
+    if runtime not in RUNTIMES:
+        print(f"echo_bot: ECHO_RUNTIME must be one of {', '.join(RUNTIMES)}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    asyncio.run(run(token, api_url))
+    asyncio.run(run(token, api_url, runtime))
     return 0
 
 
