@@ -277,30 +277,6 @@ class SubscriptionRepository:
             lambda connection: _insert_rule(connection, subscription_id, now, parts)
         )
 
-    async def set_membership(
-        self, rule_id: int, part: RulePart, value: str, *, selected: bool, now: datetime
-    ) -> bool:
-        """Put ``value`` into (or take it out of) one part of a rule. True if anything changed."""
-
-        def set_membership(connection: sqlite3.Connection) -> bool:
-            changed = _set_membership(connection, rule_id, part, value, selected)
-            if changed:
-                _touch_rule(connection, rule_id, now)
-            return changed
-
-        return await self._db.write(set_membership)
-
-    async def clear_part(self, rule_id: int, part: RulePart, *, now: datetime) -> bool:
-        """Make one part of a rule "any". True if anything changed."""
-
-        def clear_part(connection: sqlite3.Connection) -> bool:
-            changed = _clear_part(connection, rule_id, part)
-            if changed:
-                _touch_rule(connection, rule_id, now)
-            return changed
-
-        return await self._db.write(clear_part)
-
     async def delete_rule(self, subscription_id: int, rule_id: int, *, now: datetime) -> bool:
         """Remove a rule of this subscription; the newest remaining one becomes current."""
 
