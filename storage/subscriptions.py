@@ -310,9 +310,8 @@ class SubscriptionRepository:
     async def update_settings(
         self, subscription_id: int, *, now: datetime, **settings: str | int | None
     ) -> None:
-        unknown = set(settings) - SETTING_COLUMNS
-        if unknown:
-            raise ValueError(f"not subscription settings: {sorted(unknown)}")
+        """Change settings (``SETTING_COLUMNS``); a name that is not one raises ValueError
+        and changes nothing."""
         if settings:
             await self._db.write(
                 lambda connection: _update_settings(connection, subscription_id, now, settings)

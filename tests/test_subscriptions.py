@@ -157,3 +157,15 @@ async def test_a_chat_read_before_it_exists_is_found_once_it_is_registered(
     assert await service.migrate_chat(GROUP, SUPERGROUP)
     moved = await service.chat(SUPERGROUP)
     assert moved is not None and moved.kind is ChatKind.SUPERGROUP
+
+
+async def test_an_unknown_setting_is_refused_and_changes_nothing(
+    database: Database, service: SubscriptionService
+) -> None:
+    await service.register_chat(CHAT, kind=ChatKind.PRIVATE, title="Анна", language_code="ru")
+    before = await service.ensure(CHAT)
+    with pytest.raises(ValueError, match="not subscription settings"):
+        await SubscriptionRepository(database).update_settings(
+            before.id, now=datetime(2024, 6, 11, tzinfo=UTC), mode="daily", chat_id=999
+        )
+    assert await stored(database, CHAT) == before  # not even the valid "mode" was written
