@@ -11,12 +11,12 @@ updates handled as tasks), and stops cleanly on SIGTERM or Ctrl-C.
 ``ECHO_RUNTIME`` says what it runs on:
 
 - ``bare`` (default): aiogram as it comes: its own ``AiohttpSession`` (form-encoded
-  requests, the standard ``json``) and Python's garbage collector settings. The issue's
-  yardstick, "a bare aiogram echo bot".
+  requests, the standard ``json``), asyncio's event loop and Python's garbage collector
+  settings. The issue's yardstick, "a bare aiogram echo bot".
 - ``regionews``: regionews's runtime: its Bot API session (``bot.app.make_bot``: JSON
-  bodies, orjson, response types kept) and its garbage collector settings
-  (``bot.app.settle_garbage_collector``). Against this one the ratio compares handler work
-  only.
+  bodies, orjson, response types kept), its event loop (``bot.event_loop``: uvloop where
+  installed) and its garbage collector settings (``bot.app.settle_garbage_collector``).
+  Against this one the ratio compares handler work only.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
 
+from bot import event_loop
 from bot.app import POLLING_TIMEOUT_SECONDS, make_bot, settle_garbage_collector
+from bot.event_loop import EventLoopChoice
 
 log = logging.getLogger("bench.echo_bot")
 RUNTIMES = ("bare", "regionews")
@@ -111,7 +113,8 @@ def main() -> int:
         level=os.environ.get("LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    asyncio.run(run(token, api_url, runtime))
+    loop: EventLoopChoice = "auto" if runtime == "regionews" else "asyncio"
+    event_loop.run(run(token, api_url, runtime), loop)
     return 0
 
 

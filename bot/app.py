@@ -24,6 +24,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import event_loop
 from bot.catalog import Catalog
 from bot.clock import Clock, system_clock
 from bot.composition import IngestRuntime, build_language, ingest_runtime
@@ -254,7 +255,11 @@ async def run_bot(settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
     async with bot_runtime(settings) as runtime:
         settle_garbage_collector()
-        log.info("regionews is running as @%s", runtime.me.username)
+        log.info(
+            "regionews is running as @%s on %s",
+            runtime.me.username,
+            event_loop.describe(asyncio.get_running_loop()),
+        )
         await runtime.run(stop)
     log.info("regionews stopped")
     return 0

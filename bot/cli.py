@@ -8,12 +8,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot import event_loop
 from bot.app import run_bot
 from bot.checking import check_source
 from bot.clock import system_clock
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
-        return asyncio.run(_dispatch(args, settings, parser))
+        return event_loop.run(_dispatch(args, settings, parser), settings.event_loop)
     except (ConfigError, DatabaseError) as error:
         print(f"regionews: {error}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG

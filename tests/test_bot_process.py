@@ -162,6 +162,7 @@ async def test_the_bot_starts_polls_answers_and_stops_cleanly_on_sigterm(
         assert await bot.stop() == EXIT_OK
     assert "regionews stopped" in bot.stderr
     assert "Traceback" not in bot.stderr
+    assert "on uvloop" in bot.stderr  # EVENT_LOOP=auto takes uvloop where it is installed
 
     database = await Database.open(bot.database_path, migrate=False)
     try:
