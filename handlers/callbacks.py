@@ -25,7 +25,8 @@ from storage.subscriptions import RulePart
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 RegionCode = Annotated[str, Field(pattern=r"^([A-Z]{2}-[A-Z0-9]{1,6})?$")]
 PageNumber = Annotated[int, Field(ge=0, le=99)]
-RuleId = Annotated[int, Field(ge=0, le=9_999_999_999)]
+MAX_RULE_ID = 9_999_999_999
+RuleId = Annotated[int, Field(ge=0, le=MAX_RULE_ID)]
 Offset = Annotated[int, Field(ge=0, le=100_000)]
 
 

@@ -17,7 +17,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.models import DeliveryMode, Region, Rule, Section, Subscription, Topic
 from handlers import CommandMenu, bot_commands, build_routers
-from handlers.callbacks import Flow, Part, Toggle
+from handlers.callbacks import MAX_RULE_ID, ClearPart, Flow, Part, Toggle
 from handlers.i18n import LOCALES_PATH, build_i18n
 from handlers.keyboards import (
     SETTINGS_MENU,
@@ -116,6 +116,39 @@ def test_the_first_region_page_marks_choices_and_offers_districts() -> None:
         ("RU-IRK", False, 7),
         ("RU-LIP", True, 7),
     ]
+
+
+@pytest.mark.parametrize("rule_id", [0, 1, 7, 12_345, MAX_RULE_ID])
+@pytest.mark.parametrize("flow", list(Flow))
+def test_buttons_made_for_a_rule_carry_exactly_the_packed_callback_data(
+    rule_id: int, flow: Flow
+) -> None:
+    """Toggles and «Any …» are copied from a template made for rule 0 with the rule written
+    in: the data must be what packing gives, for any rule, flow and choice state."""
+    for chosen in ((), ("RU-IRK",)):
+        markup = choice_keyboard(
+            Part.REGIONS, PAGES.regions(0), Rule(rule_id, regions=chosen), flow=flow, pages=PAGES
+        )
+        datas = [button.callback_data or "" for row in markup.inline_keyboard for button in row]
+        expected_toggles = [
+            Toggle(
+                part=Part.REGIONS,
+                value=region.code,
+                selected=region.code not in chosen,
+                page=0,
+                flow=flow,
+                rule=rule_id,
+            ).pack()
+            for region in PAGES.regions(0)
+        ]
+        assert [data for data in datas if data.startswith("tg:")] == expected_toggles
+        clear = ClearPart(part=Part.REGIONS, page=0, flow=flow, rule=rule_id).pack()
+        assert [data for data in datas if data.startswith("any:")] == [clear]
+
+
+def test_a_rule_id_too_long_for_callback_data_is_refused() -> None:
+    with pytest.raises(ValueError, match="does not fit"):
+        choice_keyboard(Part.TOPICS, TOPICS, Rule(MAX_RULE_ID + 1), flow=Flow.EDIT)
 
 
 def test_a_district_page_has_navigation_and_stays_within_limits() -> None:
