@@ -1,17 +1,30 @@
-"""regionews against a bare aiogram echo bot, each its own process long-polling the fake
-Telegram Bot API that runs in the bench's process.
+"""regionews against a bare aiogram echo bot, each its own process long-polling a fake
+Telegram Bot API of its own in the bench's process, their throughput bursts interleaved.
 
 Simulated readers in private chats send ``/start``, press «Иркутская область» on the set-up
-keyboard and send ``/latest``. The stand (flood limits off) and the readers live in this
-process; each bot is a child process talking HTTP to the stand, as in production
-(``bench.bot_contenders``): first regionews (``python -m bot run`` on a temporary database
-with seeded Irkutsk articles), then the echo bot (``python -m bench.echo_bot``) on aiogram
-as it comes, the issue's yardstick, then the same echo bot on regionews's runtime (its Bot
-API session and garbage collector settings, ``ECHO_RUNTIME=regionews``), in the same run
-and on the same stand. The throughput target is against the first echo bot; the ratio to
-the second, which compares handler work only, is printed beside it. Each bot is started,
-waited for until its first long poll, measured, then stopped with SIGTERM (killed when it
-does not exit in time).
+keyboard and send ``/latest``. Three bots run as child processes talking HTTP to a stand,
+as in production (``bench.bot_contenders``): regionews (``python -m bot run`` on a
+temporary database with seeded Irkutsk articles), the echo bot (``python -m
+bench.echo_bot``) on aiogram as it comes, the issue's yardstick, and the same echo bot on
+regionews's runtime (its Bot API session, event loop and garbage collector settings,
+``ECHO_RUNTIME=regionews``). Each bot has a stand of its own (its own port and token, flood
+limits off, its own readers and reply tracker); the stands and the readers live in this
+process. The throughput target is against the first echo bot; the ratio to the second,
+which compares handler work only, is printed beside it.
+
+The run, with all three bots in it from start to end:
+
+1. start: the three are started at once and each waited for until its first long poll;
+2. warm-up: each bot in turn, the others idle (below);
+3. bursts: for each of ``--repeat`` repeats, for each step (``/start``, the press,
+   ``/latest``), that step's burst for each bot in turn, never two bots' at once, their
+   order rotated every repeat (regionews, echo, echo on regionews's runtime; then echo,
+   echo on regionews's runtime, regionews; …): so a slow spell of the machine falls on
+   every bot alike and no bot is always first;
+4. open loop: each bot in turn, the others idle (a long poll waiting: no CPU), then waiting
+   for that bot's quiet (below);
+5. stop: SIGTERM to all of them at once (a bot is killed, its whole process group, when it
+   does not exit in time, or whatever goes wrong in between).
 
 Handled, seen from the stand only (``bench.bot_replies``). Every reader goes through the
 same sequence of updates (the bursts below, then the open-loop steps), so the API calls a
@@ -23,36 +36,43 @@ any chat for ``QUIET_SECONDS`` with no update left to fetch, then takes each cha
 All readers must agree, else the bench stops: the numbers are then exact (printed as
 "calls a reader's … update takes"). In the measured phases an update counts as *handled*
 when the stand has recorded all of its calls; a call naming a chat goes to the oldest
-update of that chat still owed that method, one naming a query to its press. At the end
-the bench waits for quiet once more and reports any *surplus* call (one no update was
-owed), which would mean the learned calls were wrong, and how many open-loop updates were
-queued before their chat's previous one was handled (only there can two updates of a
-chat owing the same method trade first-reply times).
+update of that chat still owed that method, one naming a query to its press. After a bot's
+open loop the bench waits for quiet once more and reports any *surplus* call on its stand
+(one no update was owed), which would mean the learned calls were wrong, and how many
+open-loop updates were queued before their chat's previous one was handled (only there can
+two updates of a chat owing the same method trade first-reply times).
 
 Measured:
 
 - throughput: every reader's ``/start`` queued at once, then every press, then every
   ``/latest``; each burst is timed from its first update queued to its last one handled,
-  run ``--repeat`` times with new readers; updates/s over the median burst of each step;
+  run ``--repeat`` times with new readers, interleaved as above; updates/s over each bot's
+  median burst of each step;
 - latency, open loop: updates queued on a fixed schedule at ``--rate`` per second for
   ``--seconds`` whatever the bot does, cycling readers through the same three steps (each
   reader's updates ``readers / rate`` seconds apart); latency is from queuing an update on
   the stand to the stand recording the bot's first reply to it (``sendMessage``,
   ``editMessageText``, ``answerCallbackQuery``, …);
 - CPU seconds of each bot's process tree (``/proc/<pid>/stat``, its parser workers
-  included) and of the bench process (stand + readers) in each phase; the bot's total from
-  ``getrusage(RUSAGE_CHILDREN)`` once it has exited.
+  included) in each phase, with the bench process's (stands + readers) beside it in the
+  bot's own phases (warm-up, open loop, quiet); in the shared ones (start, bursts) the bot's
+  figure is its own (in the bursts: its bursts plus its idle polls during the others') and
+  the bench process's is printed once, for all three. Each bot's total is its process
+  tree's just before SIGTERM (so its own stopping is left out); all three's together,
+  stopping included, from ``getrusage(RUSAGE_CHILDREN)`` once they have exited.
 
 Targets: regionews at least half the bare echo bot's throughput; its p99 under 100 ms. The
 exit code is 1 when a target is missed.
 
-    python -m bench.bench_bot [--readers 200] [--repeat 3] [--seconds 10] [--rate 100]
+    python -m bench.bench_bot [--readers 200] [--repeat 5] [--seconds 10] [--rate 100]
 
 The stand's own work (HTML and keyboard checks, JSON) is in the bench process, not in the
-bots'. The bench process's garbage collector is paused while a phase is timed (collected
-before it), so its pauses are not counted as a bot's. With two bots run one after the
-other each gets the machine to itself apart from the bench process (the load average is
-printed).
+bots'. The bench process's garbage collector is paused while a burst or an open loop is
+timed (collected before each, what survives then frozen out of later collections), so its
+pauses are not counted as a bot's. Between two bursts the bench idles ``BURST_GAP_SECONDS``
+(0.2 s), so the bot whose burst just ended has finished before the next one's starts. One
+bot works at a time apart from the start, each beside the bench process (the load average
+is printed).
 """
 
 from __future__ import annotations
@@ -69,7 +89,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +114,12 @@ ECHO_BUTTON_DATA = "tg:r:RU-IRK:1:0:o:1"
 OFFER_TEXT = "Выберите регион (кнопка от стенда)"
 SETTLE_TIMEOUT_SECONDS = 60.0
 QUIET_SECONDS = 1.0
+BURST_GAP_SECONDS = 0.2
 FIRST_READER_ID = 100_000
+FIRST_BOT_ID = 7_000_000_001
+TOKEN_SECRET = "AAStandTestTokenForRegionewsBench"
+BURSTS_PHASE = "bursts"
+BOTS = 3  # regionews, the bare echo bot, the echo bot on regionews's runtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +195,22 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """One phase of a bot's run: wall seconds and the CPU seconds each side used."""
+    """One phase of a bot's run: wall seconds and the CPU seconds each side used.
+
+    A *shared* phase ran every bot, at once (start) or in turn (bursts): its wall seconds and
+    the bench process's CPU are the whole run's, the bot's CPU its own."""
 
     name: str
+    wall: float
+    bot_cpu: float
+    bench_cpu: float
+    shared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Wall clock and CPU seconds so far, of one bot's process tree and of this process."""
+
     wall: float
     bot_cpu: float
     bench_cpu: float
@@ -180,24 +218,46 @@ class Phase:
 
 @dataclass(slots=True)
 class Meter:
-    """CPU and wall clock at phase boundaries, for the bot process tree and this process."""
+    """One bot's phases: wall clock and CPU over each, its process tree's and this process's."""
 
     child: BotProcess
     phases: list[Phase] = field(default_factory=list)
-    _wall: float = field(default_factory=time.perf_counter)
-    _bot: float = 0.0
-    _bench: float = field(default_factory=time.process_time)
 
-    def mark(self, name: str, bot_cpu: float | None = None) -> None:
-        wall, bench = time.perf_counter(), time.process_time()
-        bot = self.child.cpu_seconds() if bot_cpu is None else bot_cpu
-        self.phases.append(Phase(name, wall - self._wall, bot - self._bot, bench - self._bench))
-        self._wall, self._bot, self._bench = wall, bot, bench
+    def read(self) -> Reading:
+        return Reading(time.perf_counter(), self.child.cpu_seconds(), time.process_time())
+
+    def add(self, name: str, start: Reading, *, shared: bool = False) -> None:
+        end = self.read()
+        self.phases.append(
+            Phase(
+                name,
+                end.wall - start.wall,
+                end.bot_cpu - start.bot_cpu,
+                end.bench_cpu - start.bench_cpu,
+                shared,
+            )
+        )
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """A phase of this bot's own (the other bots idle)."""
+        start = self.read()
+        yield
+        self.add(name, start)
+
+
+@contextmanager
+def shared_phase(meters: Sequence[Meter], name: str) -> Iterator[None]:
+    """A phase every bot is in: each meter takes it as a shared phase."""
+    starts = [meter.read() for meter in meters]
+    yield
+    for meter, start in zip(meters, starts, strict=True):
+        meter.add(name, start, shared=True)
 
 
 @dataclass(slots=True)
 class Contender:
-    """One bot under test on the stand: the calls it owes each reader's k-th update."""
+    """One bot under test on its stand: the calls it owes each reader's k-th update."""
 
     name: str
     stand: TimedStand
@@ -277,10 +337,6 @@ class Contender:
         finished = max(p.done_at or 0.0 for p in pendings)
         return Batch(updates=len(pendings), seconds=finished - started)
 
-    async def bursts(self, readers: Sequence[Reader]) -> list[Batch]:
-        """The scenario as three bursts: every /start, then every press, then every /latest."""
-        return [await self.burst(step, readers) for step in SCENARIO]
-
     async def open_loop(
         self, readers: Sequence[Reader], *, rate: float, seconds: float
     ) -> list[Pending]:
@@ -308,9 +364,12 @@ def collector_paused() -> Iterator[None]:
 
     The stand keeps every call and message it has seen; a full collection of that heap
     paused this process (stand and readers) for 200–430 ms, which the bench then counted
-    as latency and burst time of whichever bot it was measuring at that moment.
+    as latency and burst time of whichever bot it was measuring at that moment. What
+    survives the collection is frozen (``gc.freeze``: left out of later collections), so
+    the next one, before the next bot's burst, takes milliseconds instead of 0.2 s.
     """
     gc.collect()
+    gc.freeze()
     gc.disable()
     try:
         yield
@@ -345,6 +404,8 @@ def open_loop_updates(rate: float, seconds: float) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
+    """What one bot did in the run."""
+
     name: str
     batches: tuple[Batch, ...]
     latencies: tuple[float, ...]
@@ -352,6 +413,7 @@ class Figures:
     overlapped: int
     surplus: int
     failures: Counter[str]
+    burst_updates: int
     phases: tuple[Phase, ...]
     total_cpu: float
     exit_code: int
@@ -359,7 +421,15 @@ class Figures:
 
     @property
     def updates(self) -> int:
+        """The updates of the median bursts, one a step."""
         return sum(batch.updates for batch in self.batches)
+
+    @property
+    def burst_cpu_ms(self) -> float:
+        """The bot's CPU milliseconds per update of all its bursts (its idle polls while the
+        other bots had theirs included)."""
+        cpu = sum(phase.bot_cpu for phase in self.phases if phase.name == BURSTS_PHASE)
+        return cpu / self.burst_updates * 1000 if self.burst_updates else math.nan
 
     @property
     def throughput(self) -> float:
@@ -384,124 +454,278 @@ def percentile(values: Sequence[float], percent: float) -> float:
     return ordered[rank - 1]
 
 
-async def measure(
-    contender: Contender,
-    command: BotCommand,
-    folder: Path,
-    *,
-    first_id: int,
-    readers: int,
-    rate: float,
-    seconds: float,
-    repeat: int,
-) -> Figures:
-    stand = contender.stand
-    people = [
-        Reader(person, stand.private_chat(person))
-        for person in (
-            stand.user(first_id + n, f"Читатель {n}") for n in range((repeat + 1) * readers)
-        )
-    ]
-    groups = [people[start : start + readers] for start in range(0, len(people), readers)]
-    steps = len(SCENARIO) + math.ceil(open_loop_updates(rate, seconds) / readers)
-    failed_before = len(stand.replies.failed_calls)
-    surplus_before = len(stand.replies.surplus_calls)
-    cpu_before = children_cpu_seconds()
-    async with bot_process(command, folder) as child:
-        meter = Meter(child)
-        await child.ready(stand)
-        meter.mark("start")
-        await contender.learn(groups[0], steps)
-        meter.mark("warm-up")
-        runs = [await contender.bursts(group) for group in groups[1:]]
-        meter.mark("bursts")
-        pendings = await contender.open_loop(groups[-1], rate=rate, seconds=seconds)
-        meter.mark("open loop")
-        await contender.quiet()
-        meter.mark("quiet")
-        last = child.cpu_seconds()
-        exit_code = await child.stop()
-    total_cpu = children_cpu_seconds() - cpu_before
-    meter.mark("stop", bot_cpu=max(total_cpu, last))
-    await stand.wait_for(lambda: not stand.polling, timeout=SETTLE_TIMEOUT_SECONDS)
-    return Figures(
-        name=contender.name,
-        batches=tuple(median_batch(list(same_step)) for same_step in zip(*runs, strict=True)),
-        latencies=tuple(p.latency for p in pendings if p.latency is not None),
-        calls_per_update=tuple(contender.expected),
-        overlapped=sum(1 for p in pendings if p.overlapped),
-        surplus=len(stand.replies.surplus_calls) - surplus_before,
-        failures=Counter(
-            f"{call.method} {call.error_code} {call.description}"
-            for call in stand.replies.failed_calls[failed_before:]
+def stand_token(number: int) -> str:
+    """The token of the ``number``-th bot's stand (0, 1, …): a bot id and secret of its own."""
+    return f"{FIRST_BOT_ID + number}:{TOKEN_SECRET}{number:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A bot to run: its stand, how to start it, its working folder, and whether its readers
+    need a keyboard from the bench to press (the echo bot sends none)."""
+
+    stand: TimedStand
+    command: BotCommand
+    folder: Path
+    needs_buttons: bool
+
+
+async def entries(stands: Sequence[TimedStand], folder: Path) -> tuple[Entry, ...]:
+    """regionews, the bare echo bot and the echo bot on regionews's runtime, in that order,
+    one on each of the three ``stands``; regionews's database made and seeded."""
+    ours, bare, tuned = stands
+    return (
+        Entry(
+            ours,
+            await regionews_command(ours, folder / "regionews"),
+            folder / "regionews",
+            needs_buttons=False,
         ),
-        phases=tuple(meter.phases),
-        total_cpu=total_cpu,
-        exit_code=exit_code,
-        stderr_lines=tuple(child.stderr.splitlines()),
+        Entry(bare, echo_command(bare, "bare"), folder / "echo-bare", needs_buttons=True),
+        Entry(
+            tuned, echo_command(tuned, "regionews"), folder / "echo-regionews", needs_buttons=True
+        ),
     )
 
 
-async def bench(
-    *, readers: int, rate: float, seconds: float, repeat: int
-) -> tuple[Figures, Figures, Figures]:
-    """regionews, the bare echo bot and the echo bot on regionews's runtime, measured one
-    after the other; SIGTERM or SIGINT cancels it, stopping the bot that runs."""
+def reader_groups(
+    stand: TimedStand, *, first_id: int, readers: int, groups: int
+) -> tuple[tuple[Reader, ...], ...]:
+    """``groups`` groups of ``readers`` new readers on ``stand``, ids from ``first_id``."""
+    people = [
+        Reader(person, stand.private_chat(person))
+        for person in (stand.user(first_id + n, f"Читатель {n}") for n in range(groups * readers))
+    ]
+    return tuple(
+        tuple(people[start : start + readers]) for start in range(0, len(people), readers)
+    )
+
+
+def by_step() -> tuple[list[Batch], ...]:
+    return tuple([] for _ in SCENARIO)
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One bot in the run: its contender on its own stand, its process and meter, its readers
+    (the warm-up's group, then one group a repeat, the last one going on into the open loop)
+    and its bursts so far, by step."""
+
+    contender: Contender
+    child: BotProcess
+    meter: Meter
+    groups: tuple[tuple[Reader, ...], ...]
+    bursts: tuple[list[Batch], ...] = field(default_factory=by_step)
+
+
+async def all_ready(children: Sequence[BotProcess], stands: Sequence[TimedStand]) -> None:
+    """Wait until every bot has its first long poll on its stand; the first failure raised,
+    the other waits cancelled."""
+    waits = [
+        asyncio.create_task(child.ready(stand))
+        for child, stand in zip(children, stands, strict=True)
+    ]
+    try:
+        await asyncio.gather(*waits)
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+
+
+async def start_lanes(
+    stack: AsyncExitStack, entries: Sequence[Entry], *, readers: int, repeat: int
+) -> list[Lane]:
+    """Start every bot at once, each killed with its process group when ``stack`` closes if
+    it still runs, and wait until each polls; their readers made on their stands."""
+    children = [
+        await stack.enter_async_context(bot_process(entry.command, entry.folder))
+        for entry in entries
+    ]
+    meters = [Meter(child) for child in children]
+    with shared_phase(meters, "start"):
+        await all_ready(children, [entry.stand for entry in entries])
+    return [
+        Lane(
+            Contender(entry.command.name, entry.stand, needs_buttons=entry.needs_buttons),
+            child,
+            meter,
+            reader_groups(
+                entry.stand,
+                first_id=FIRST_READER_ID + number * (repeat + 1) * readers,
+                readers=readers,
+                groups=repeat + 1,
+            ),
+        )
+        for number, (entry, child, meter) in enumerate(zip(entries, children, meters, strict=True))
+    ]
+
+
+async def warm_up(lane: Lane, steps: int) -> None:
+    with lane.meter.phase("warm-up"):
+        await lane.contender.learn(lane.groups[0], steps)
+
+
+def rotated(lanes: Sequence[Lane], number: int) -> list[Lane]:
+    """The bots' order in repeat ``number`` (from 0): the first ``number`` moved to the end."""
+    shift = number % len(lanes)
+    return [*lanes[shift:], *lanes[:shift]]
+
+
+async def interleaved_bursts(lanes: Sequence[Lane], repeat: int) -> None:
+    """Each repeat, each step's burst for every bot in turn (one at a time), each bot with
+    that repeat's new readers; the order of the bots rotated every repeat. A burst ends
+    when the stand has recorded its last call: ``BURST_GAP_SECONDS`` let the bot finish
+    what follows (the answer's way back, the handler's end) before the next burst."""
+    with shared_phase([lane.meter for lane in lanes], BURSTS_PHASE):
+        for number in range(repeat):
+            for index, step in enumerate(SCENARIO):
+                for lane in rotated(lanes, number):
+                    await asyncio.sleep(BURST_GAP_SECONDS)
+                    batch = await lane.contender.burst(step, lane.groups[1 + number])
+                    lane.bursts[index].append(batch)
+
+
+async def open_loop(lane: Lane, *, rate: float, seconds: float) -> list[Pending]:
+    """The bot's open loop, the others idle, then its quiet."""
+    with lane.meter.phase("open loop"):
+        pendings = await lane.contender.open_loop(lane.groups[-1], rate=rate, seconds=seconds)
+    with lane.meter.phase("quiet"):
+        await lane.contender.quiet()
+    return pendings
+
+
+@dataclass(frozen=True, slots=True)
+class Stopping:
+    """Stopping every bot at once: wall seconds and this process's CPU; and the CPU all the
+    bots used in the whole run, stopping included (``getrusage`` once they have exited)."""
+
+    wall: float
+    bench_cpu: float
+    bots_cpu: float
+
+
+async def stop_all(children: Sequence[BotProcess]) -> list[int]:
+    """SIGTERM to every bot at once; their exit codes once each has exited (a bot that did
+    not exit in time is killed, and its error raised once all are done)."""
+    outcomes = await asyncio.gather(*(child.stop() for child in children), return_exceptions=True)
+    codes: list[int] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        codes.append(outcome)
+    return codes
+
+
+def lane_figures(
+    lane: Lane, pendings: Sequence[Pending], *, total_cpu: float, exit_code: int
+) -> Figures:
+    replies = lane.contender.stand.replies
+    return Figures(
+        name=lane.contender.name,
+        batches=tuple(median_batch(same_step) for same_step in lane.bursts),
+        latencies=tuple(p.latency for p in pendings if p.latency is not None),
+        calls_per_update=tuple(lane.contender.expected),
+        overlapped=sum(1 for p in pendings if p.overlapped),
+        surplus=len(replies.surplus_calls),
+        failures=Counter(
+            f"{call.method} {call.error_code} {call.description}" for call in replies.failed_calls
+        ),
+        burst_updates=sum(batch.updates for same_step in lane.bursts for batch in same_step),
+        phases=tuple(lane.meter.phases),
+        total_cpu=total_cpu,
+        exit_code=exit_code,
+        stderr_lines=tuple(lane.child.stderr.splitlines()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """The figures of regionews, the bare echo bot and the echo bot on regionews's runtime
+    (the bots' order in the first repeat), the repeats, and stopping the bots."""
+
+    ours: Figures
+    echo: Figures
+    tuned: Figures
+    repeat: int
+    stopping: Stopping
+
+    @property
+    def everyone(self) -> tuple[Figures, Figures, Figures]:
+        return self.ours, self.echo, self.tuned
+
+
+async def bench(*, readers: int, rate: float, seconds: float, repeat: int) -> Run:
+    """regionews, the bare echo bot and the echo bot on regionews's runtime, each on its own
+    stand, run together, their bursts interleaved; SIGTERM or SIGINT cancels it, stopping
+    the bots."""
     loop = asyncio.get_running_loop()
     this = asyncio.current_task()
     if this is not None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, this.cancel)
-    async with TimedStand(limits=RateLimits.off()) as stand:
-        with tempfile.TemporaryDirectory(prefix="bench-bot-") as name:
-            folder = Path(name)
-            ours = await measure(
-                Contender("regionews", stand, needs_buttons=False),
-                await regionews_command(stand, folder / "regionews"),
-                folder / "regionews",
-                first_id=FIRST_READER_ID,
-                readers=readers,
-                rate=rate,
-                seconds=seconds,
-                repeat=repeat,
+    async with AsyncExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-bot-")))
+        stands = [
+            await stack.enter_async_context(
+                TimedStand(token=stand_token(number), limits=RateLimits.off())
             )
-            echoes = []
-            for number, runtime in enumerate(("bare", "regionews"), 1):
-                command = echo_command(stand, runtime)
-                echoes.append(
-                    await measure(
-                        Contender(command.name, stand, needs_buttons=True),
-                        command,
-                        folder / f"echo-{runtime}",
-                        first_id=FIRST_READER_ID + number * (repeat + 1) * readers,
-                        readers=readers,
-                        rate=rate,
-                        seconds=seconds,
-                        repeat=repeat,
-                    )
-                )
-    bare, tuned = echoes
-    return ours, bare, tuned
+            for number in range(BOTS)
+        ]
+        cpu_before = children_cpu_seconds()
+        lanes = await start_lanes(
+            stack, await entries(stands, folder), readers=readers, repeat=repeat
+        )
+        steps = len(SCENARIO) + math.ceil(open_loop_updates(rate, seconds) / readers)
+        for lane in lanes:
+            await warm_up(lane, steps)
+        await interleaved_bursts(lanes, repeat)
+        pendings = [await open_loop(lane, rate=rate, seconds=seconds) for lane in lanes]
+        totals = [lane.child.cpu_seconds() for lane in lanes]
+        wall, bench_cpu = time.perf_counter(), time.process_time()
+        codes = await stop_all([lane.child for lane in lanes])
+        stopping = Stopping(
+            wall=time.perf_counter() - wall,
+            bench_cpu=time.process_time() - bench_cpu,
+            bots_cpu=children_cpu_seconds() - cpu_before,
+        )
+        ours, echo, tuned = (
+            lane_figures(lane, lane_pendings, total_cpu=total, exit_code=code)
+            for lane, lane_pendings, total, code in zip(
+                lanes, pendings, totals, codes, strict=True
+            )
+        )
+    return Run(ours, echo, tuned, repeat, stopping)
 
 
 def _ratio(ours: Figures, other: Figures) -> float:
     return ours.throughput / other.throughput if other.throughput else 0.0
 
 
-def report(
-    ours: Figures, echo: Figures, tuned: Figures, *, readers: int, rate: float, seconds: float
-) -> bool:
+def show_phase(phase: Phase) -> str:
+    if phase.shared:
+        return f"{phase.name} {phase.bot_cpu:.2f} s (shared phase of {phase.wall:.1f} s)"
+    return f"{phase.name} {phase.bot_cpu:.2f}/{phase.bench_cpu:.2f} s in {phase.wall:.1f} s"
+
+
+def report(run: Run, *, readers: int, rate: float, seconds: float) -> bool:
     """Print the figures; True if regionews meets both targets. The throughput target is
-    against ``echo`` (bare aiogram); ``tuned`` (the echo bot on regionews's runtime) is
-    shown beside it, without a target."""
+    against the bare echo bot; the echo bot on regionews's runtime is shown beside it,
+    without a target."""
+    ours, echo, tuned = run.everyone
     ratio = _ratio(ours, echo)
     throughput_ok = ratio >= THROUGHPUT_RATIO_TARGET
     p99_ok = ours.latency_ms(99) < P99_TARGET_SECONDS * 1000 and not ours.surplus
     print(
         f"readers {readers}, bursts of /start, «{REGION_BUTTON}», /latest"
         f" ({ours.updates} updates a bot); open loop {rate:g} updates/s for {seconds:g} s;"
-        f" each bot its own process; {os.cpu_count()} CPUs, load average"
+        f" each bot its own process and stand; {os.cpu_count()} CPUs, load average"
         f" {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"bursts interleaved: each step's burst for every bot in turn, never two at once,"
+        f" the order rotated each repeat (first {', '.join(f.name for f in run.everyone)});"
+        f" median of {run.repeat} a step"
     )
     print(
         f"throughput: regionews {ours.throughput:.0f} updates/s, echo {echo.throughput:.0f}"
@@ -511,14 +735,13 @@ def report(
         f"  beside it: {tuned.name} {tuned.throughput:.0f} updates/s, ratio"
         f" {_ratio(ours, tuned):.2f} (handler work only; no target)"
     )
-    everyone = (ours, echo, tuned)
-    for figures in everyone:
+    for figures in run.everyone:
         steps = ", ".join(
             f"{label} {batch.seconds * 1000:.0f} ms"
             for label, batch in zip(STEP_LABELS, figures.batches, strict=True)
         )
         print(f"bursts of {readers}, {figures.name}: {steps}")
-    for figures in everyone:
+    for figures in run.everyone:
         print(
             f"latency at {rate:g} updates/s, {figures.name}: p50 {figures.latency_ms(50):.1f} ms,"
             f" p99 {figures.latency_ms(99):.1f} ms, max {figures.latency_ms(100):.1f} ms"
@@ -528,21 +751,30 @@ def report(
         )
         for failure, count in figures.failures.most_common(3):
             print(f"  {figures.name}: {count} × {failure}")
-    for figures in everyone:
+    for figures in run.everyone:
         calls = " | ".join(show_calls(calls) for calls in figures.calls_per_update)
         print(f"calls a reader's 1st, 2nd, … update takes, {figures.name}: {calls}")
-    for figures in everyone:
-        phases = ", ".join(
-            f"{phase.name} {phase.bot_cpu:.2f}/{phase.bench_cpu:.2f} s in {phase.wall:.1f} s"
-            for phase in figures.phases
-        )
+    for figures in run.everyone:
+        phases = ", ".join(show_phase(phase) for phase in figures.phases)
         print(f"cpu, {figures.name} process/bench process: {phases}")
         print(
-            f"  {figures.name}: {figures.total_cpu:.2f} CPU s in all (getrusage), exit code"
+            f"  {figures.name}: {figures.total_cpu:.2f} CPU s in all (its process tree before"
+            f" SIGTERM), {figures.burst_cpu_ms:.2f} CPU ms a burst update, exit code"
             f" {figures.exit_code}, {len(figures.stderr_lines)} lines on stderr"
         )
         for line in figures.stderr_lines[:5]:
             print(f"  {figures.name} stderr: {line}")
+    shared = ", ".join(
+        f"{phase.name} {phase.bench_cpu:.2f} s in {phase.wall:.1f} s"
+        for phase in ours.phases
+        if phase.shared
+    )
+    stopping = run.stopping
+    print(
+        f"cpu, bench process in the shared phases: {shared}, stop {stopping.bench_cpu:.2f} s"
+        f" in {stopping.wall:.1f} s; the bots {stopping.bots_cpu:.2f} CPU s in all"
+        " (getrusage, stopping included)"
+    )
     verdict = "PASS" if throughput_ok else "FAIL"
     print(f"{verdict}: throughput ratio {ratio:.2f} >= {THROUGHPUT_RATIO_TARGET}")
     verdict = "PASS" if p99_ok else "FAIL"
@@ -565,8 +797,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--repeat",
         type=int,
-        default=3,
-        help="bursts per step, each with new readers; the median counts (default 3)",
+        default=5,
+        help="bursts per step and bot, each with new readers; the median counts (default 5)",
     )
     parser.add_argument(
         "--rate", type=float, default=100.0, help="open-loop updates/s (default 100)"
@@ -576,13 +808,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--readers, --repeat, --rate and --seconds must be positive")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        ours, echo, tuned = asyncio.run(
+        run = asyncio.run(
             bench(readers=args.readers, rate=args.rate, seconds=args.seconds, repeat=args.repeat)
         )
     except asyncio.CancelledError:
         print("interrupted: the bots were stopped", file=sys.stderr)
         return 130
-    met = report(ours, echo, tuned, readers=args.readers, rate=args.rate, seconds=args.seconds)
+    met = report(run, readers=args.readers, rate=args.rate, seconds=args.seconds)
     return 0 if met else 1
 
 
