@@ -161,19 +161,22 @@ def _done_label(part: Part, flow: Flow) -> str:
 
 
 def _clear_label(part: Part) -> str:
-    return {
-        Part.REGIONS: _("Any region"),
-        Part.SECTIONS: _("Any section"),
-        Part.TOPICS: _("Any topic"),
-    }[part]
+    # Only the one shown is translated: this runs on every press of a choice keyboard.
+    if part is Part.REGIONS:
+        return _("Any region")
+    if part is Part.SECTIONS:
+        return _("Any section")
+    return _("Any topic")
 
 
 def _chosen(rule: Rule | None, part: Part) -> tuple[str, ...]:
     if rule is None:
         return ()
-    return {Part.REGIONS: rule.regions, Part.SECTIONS: rule.sections, Part.TOPICS: rule.topics}[
-        part
-    ]
+    if part is Part.REGIONS:
+        return rule.regions
+    if part is Part.SECTIONS:
+        return rule.sections
+    return rule.topics
 
 
 def choice_keyboard(

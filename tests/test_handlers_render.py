@@ -4,7 +4,7 @@ article page that always fits one message."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +16,7 @@ from handlers.formatting import Text, sizeof
 from handlers.i18n import LOCALES_PATH, build_i18n
 from handlers.render import (
     MAX_MESSAGE_CHARS,
+    article_teaser,
     articles_view,
     describe_rule,
     query_from,
@@ -233,3 +234,21 @@ def test_twenty_long_rules_fit_one_message(ru: None) -> None:
         subscription(*rules), names, title="Ваша подписка"
     ).render()
     assert sizeof(text) <= MAX_MESSAGE_CHARS
+
+
+@pytest.mark.parametrize(
+    ("published", "zone", "shown"),
+    [
+        (datetime(2024, 5, 21, 3, 30, tzinfo=UTC), "Asia/Irkutsk", "21.05.2024 11:30"),
+        (datetime(2026, 1, 2, 23, 5, tzinfo=UTC), "Europe/Moscow", "03.01.2026 02:05"),
+        # Naive: read as UTC; no zone: the default one (Moscow).
+        (datetime(2026, 1, 2, 23, 5, tzinfo=UTC).replace(tzinfo=None), None, "03.01.2026 02:05"),
+        (datetime(2026, 12, 31, 9, 0, tzinfo=UTC), "Nowhere/Unknown", "31.12.2026 12:00"),
+    ],
+)
+def test_a_teaser_dates_the_article_in_the_chat_s_time_zone(
+    published: datetime, zone: str | None, shown: str, ru: None
+) -> None:
+    moment = replace(article(1), published_at=published)
+    meta = article_teaser(moment, NAMES, zone=zone).plain().splitlines()[1]
+    assert meta.startswith(f"{shown} · ")
