@@ -79,7 +79,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                     log.warning(
                         "%s: flood control again after %d retries and %.0f s of waiting;"
                         " giving up",
-                        type(method).__name__,
+                        method.__api_method__,
                         retries,
                         waited,
                     )
@@ -88,7 +88,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 waited += wait
                 log.info(
                     "%s to chat %s: flood control, retry %d of %d in %.0f s",
-                    type(method).__name__,
+                    method.__api_method__,
                     getattr(method, "chat_id", None),
                     retries,
                     self.max_retries,

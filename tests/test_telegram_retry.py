@@ -13,6 +13,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
 from bot.app import make_bot
+from bot.telegram_receipts import SendMessageForReceipt
 from bot.telegram_retry import RetryAfterMiddleware
 from tests.telegram_stand import ClockSleep, ManualClock, RateLimits, TelegramStand
 
@@ -80,14 +81,15 @@ async def test_replies_sent_one_after_another_wait_one_second_each(
     with caplog.at_level(logging.INFO, logger="bot.telegram_retry"):
         for n in (1, 2, 3):
             await bot.send_message(chat.id, f"ответ {n}")
+        # The handlers' receipt-reading class is logged by the same Bot API method name.
+        await SendMessageForReceipt(chat_id=chat.id, text="ответ 4").as_(bot).receipt()
 
-    assert [m.text for m in stand.messages_in(chat)] == ["ответ 1", "ответ 2", "ответ 3"]
-    assert refusals(stand) == [1, 1]
-    assert flooded.sleep.waits == [1.0, 1.0]
+    assert [m.text for m in stand.messages_in(chat)] == [f"ответ {n}" for n in (1, 2, 3, 4)]
+    assert refusals(stand) == [1, 1, 1]
+    assert flooded.sleep.waits == [1.0, 1.0, 1.0]
     assert [record.getMessage() for record in caplog.records] == [
-        "SendMessage to chat 1001: flood control, retry 1 of 3 in 1 s",
-        "SendMessage to chat 1001: flood control, retry 1 of 3 in 1 s",
-    ]
+        "sendMessage to chat 1001: flood control, retry 1 of 3 in 1 s",
+    ] * 3
 
 
 @pytest.mark.parametrize(
