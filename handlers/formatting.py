@@ -145,6 +145,25 @@ class BotCommand(Text):
     __slots__ = ()
 
 
+class Fixed(Text):
+    """A finished subtree whose HTML and shown text are worked out once, for a part that
+    goes into many messages (a teaser on every reader's page): writing a message that
+    holds it copies them instead of walking the subtree again."""
+
+    __slots__ = ("_html", "_plain")
+
+    def __init__(self, node: Text) -> None:
+        super().__init__(node)
+        self._html = node.as_html()
+        self._plain = node.plain()
+
+    def _write_html(self, out: list[str]) -> None:
+        out.append(self._html)
+
+    def plain(self) -> str:
+        return self._plain
+
+
 def as_list(*items: Part, sep: str = "\n") -> Text:
     """``items`` one after another with ``sep`` between them (each on its own line)."""
     parts: list[Part] = []

@@ -9,7 +9,9 @@ Messages stay within Telegram's 4096 characters: article pages shorten teasers, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.models import Article, DeliveryMode, Region, Rule, Section, Subscription, Topic
 from bot.reading import PAGE_SIZE, Page
 from handlers.callbacks import Part
-from handlers.formatting import Bold, Code, Italic, Text, TextLink, as_list
+from handlers.formatting import Bold, Code, Fixed, Italic, Text, TextLink, as_list
 from handlers.i18n import current_language, name_of
 from handlers.options import (
     DISTRICT_LABELS,
@@ -37,6 +39,7 @@ RULE_SEPARATOR = " · "
 DEFAULT_ZONE = "Europe/Moscow"
 _FITS = ((200, 300), (200, 160), (200, 80), (160, 0), (100, 0), (60, 0))
 _MAX_REGIONS_PER_ARTICLE = 3
+TEASER_CACHE_SIZE = 2048  # ten a page: the pages of the newest few hundred articles
 
 
 class Names(Protocol):
@@ -230,21 +233,54 @@ def article_teaser(
     title_limit: int = 200,
     teaser_limit: int = 300,
 ) -> Text:
-    """Title as a link, date and regions, then the teaser, all as entities."""
-    title = shorten(article.title, title_limit) or _("(untitled)")
-    heading: Text = TextLink(title, url=article.url) if article.url else Bold(title)
-    meta = [_day_and_time(_local(article.published_at, zone))]
+    """Title as a link, date and regions, then the teaser.
+
+    Many readers are shown the same articles, so a teaser is kept once made
+    (:func:`_teaser`), keyed by everything it shows: the article's title, link and teaser,
+    the date in the reader's zone, the region names and «(untitled)» in their language.
+    """
     regions = _names(article.regions, names.regions)
     if len(regions) > _MAX_REGIONS_PER_ARTICLE:
         extra = len(regions) - _MAX_REGIONS_PER_ARTICLE
         regions = [*regions[:_MAX_REGIONS_PER_ARTICLE], f"+{extra}"]
-    if regions:
-        meta.append(", ".join(regions))
-    lines: list[Text | str] = [heading, Italic(RULE_SEPARATOR.join(meta))]
-    teaser = shorten(article.teaser, teaser_limit) if teaser_limit else ""
+    return _teaser(
+        _TeaserContent(
+            title=article.title,
+            url=article.url,
+            teaser=article.teaser,
+            published=_day_and_time(_local(article.published_at, zone)),
+            regions=", ".join(regions),
+            title_limit=title_limit,
+            teaser_limit=teaser_limit,
+            untitled=_("(untitled)"),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _TeaserContent:
+    """Everything a teaser shows, already in the reader's language and time zone."""
+
+    title: str
+    url: str | None
+    teaser: str
+    published: str
+    regions: str
+    title_limit: int
+    teaser_limit: int
+    untitled: str
+
+
+@lru_cache(maxsize=TEASER_CACHE_SIZE)
+def _teaser(content: _TeaserContent) -> Fixed:
+    title = shorten(content.title, content.title_limit) or content.untitled
+    heading: Text = TextLink(title, url=content.url) if content.url else Bold(title)
+    meta = RULE_SEPARATOR.join((content.published, content.regions))
+    lines: list[Text | str] = [heading, Italic(meta if content.regions else content.published)]
+    teaser = shorten(content.teaser, content.teaser_limit) if content.teaser_limit else ""
     if teaser:
         lines.append(teaser)
-    return as_list(*lines)
+    return Fixed(as_list(*lines))
 
 
 def articles_view(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.formatting import Bold, BotCommand, Code, Italic, Text, TextLink, as_list
+from handlers.formatting import Bold, BotCommand, Code, Fixed, Italic, Text, TextLink, as_list
 from tests.telegram_stand.html_rules import parse_html, utf16_len
 
 TREES = {
@@ -43,3 +43,19 @@ def test_plain_text_never_becomes_markup() -> None:
 
 def test_as_kwargs_says_html() -> None:
     assert Bold("x").as_kwargs() == {"text": "<b>x</b>", "parse_mode": "HTML"}
+
+
+@pytest.mark.parametrize("tree", list(TREES.values()), ids=list(TREES))
+def test_a_fixed_subtree_shows_exactly_what_its_tree_shows(tree: Text) -> None:
+    """Alone and inside a message, after an emoji (UTF-16 offsets of what follows)."""
+    fixed = Fixed(tree)
+    assert fixed.as_html() == tree.as_html()
+    assert (fixed.plain(), fixed.length(), fixed.render()) == (
+        tree.plain(),
+        tree.length(),
+        tree.render(),
+    )
+    message, expected = as_list("🏭 ", fixed, Bold("конец")), as_list("🏭 ", tree, Bold("конец"))
+    assert message.as_html() == expected.as_html()
+    assert message.render() == expected.render()
+    assert message.length() == expected.length()

@@ -252,3 +252,26 @@ def test_a_teaser_dates_the_article_in_the_chat_s_time_zone(
     moment = replace(article(1), published_at=published)
     meta = article_teaser(moment, NAMES, zone=zone).plain().splitlines()[1]
     assert meta.startswith(f"{shown} · ")
+
+
+def test_a_kept_teaser_is_never_shown_for_another_language_zone_or_text(
+    i18n: I18n,
+) -> None:
+    """Teasers are kept once made: what changes the text must make another one."""
+    story = article(1, title="Завод в Приангарье")
+
+    def teaser(language: str, zone: str, shown: Article = story) -> str:
+        with i18n.context(), i18n.use_locale(language):
+            return article_teaser(shown, NAMES, zone=zone).as_html()
+
+    russian = teaser("ru", "Asia/Irkutsk")
+    assert "Иркутская область" in russian
+    assert "21.05.2024 11:30" in russian
+    assert teaser("ru", "Asia/Irkutsk") == russian
+    assert "Irkutsk Oblast" in teaser("en", "Asia/Irkutsk")
+    assert "21.05.2024 06:30" in teaser("ru", "Europe/Moscow")
+    edited = replace(story, title="Завод в Приангарье расширяется")
+    assert "расширяется" in teaser("ru", "Asia/Irkutsk", edited)
+    untitled = replace(story, title="", url=None)
+    assert "(без заголовка)" in teaser("ru", "Asia/Irkutsk", untitled)
+    assert "(untitled)" in teaser("en", "Asia/Irkutsk", untitled)
