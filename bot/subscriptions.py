@@ -393,7 +393,7 @@ class SubscriptionService:
 
     async def stop(self, chat_id: int, thread_id: int) -> bool:
         """Unsubscribe from everything. False if there was nothing to stop."""
-        self._known_subscriptions.forget((chat_id, thread_id))
         stopped = await self._subscriptions.delete(chat_id, thread_id)
+        # Forgotten after the delete: a read while it ran may have cached the old row.
         self._known_subscriptions.forget((chat_id, thread_id))
         return stopped

@@ -67,7 +67,6 @@ class ChatRepository:
         self, chat_id: int, *, kind: ChatKind, title: str, language: str | None, now: datetime
     ) -> Chat:
         """Insert the chat, or refresh its kind and title and mark it active again."""
-
         return await self._db.write(
             lambda connection: upsert_chat(
                 connection, chat_id, kind=kind, title=title, language=language, now=now
