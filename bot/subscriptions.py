@@ -393,7 +393,9 @@ class SubscriptionService:
 
     async def stop(self, chat_id: int, thread_id: int) -> bool:
         """Unsubscribe from everything. False if there was nothing to stop."""
+        # Forgotten before the delete, so a read while it runs is queued behind it and finds
+        # nothing; and after, in case a read queued earlier cached the old row meanwhile.
+        self._known_subscriptions.forget((chat_id, thread_id))
         stopped = await self._subscriptions.delete(chat_id, thread_id)
-        # Forgotten after the delete: a read while it ran may have cached the old row.
         self._known_subscriptions.forget((chat_id, thread_id))
         return stopped
