@@ -104,7 +104,7 @@ from bench.bot_contenders import (
     regionews_command,
 )
 from bench.bot_replies import Calls, Pending, TimedStand
-from bot.app import make_bot
+from bot.app.runtime import make_bot
 from tests.telegram_stand import ApiCall, Person, RateLimits, StandChat, StandMessage
 
 THROUGHPUT_RATIO_TARGET = 0.5

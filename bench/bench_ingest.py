@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.composition import ingest_runtime
-from bot.config import load_settings
-from bot.ingest import IngestReport, SourceStatus
+from bot.app.composition import ingest_runtime
+from bot.app.config import load_settings
+from bot.ingest.ingestor import IngestReport, SourceStatus
 
 SECOND_PASS_TARGET_SECONDS = 5.0
 PEAK_MEMORY_TARGET_MB = 200.0

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import feedparser
 
-from bot.errors import FeedError
-from bot.feeds.feed_parser import parse_feed
+from bot.domain.errors import FeedError
+from bot.ingest.feeds.feed_parser import parse_feed
 
 TARGET_RATIO = 20.0
 URL_LIST = "URLS.tsv"

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.composition import load_reference, open_database
-from bot.config import load_settings, setting_variables
-from bot.drafting import title_key
-from bot.models import ArticleDraft
+from bot.app.composition import load_reference, open_database
+from bot.app.config import load_settings, setting_variables
+from bot.domain.models import ArticleDraft
+from bot.ingest.drafting import title_key
 from storage.articles import ArticleRepository
 from storage.database import Database
 from tests.telegram_stand import TelegramStand

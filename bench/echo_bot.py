@@ -5,17 +5,17 @@
 
 It answers every message with its own text (``message.answer(message.text)``) and every
 button press with an empty ``answerCallbackQuery``, long-polls with regionews's polling
-settings (``bot.app.BotRuntime._run_polling``: the same polling timeout and allowed updates,
-updates handled as tasks), and stops cleanly on SIGTERM or Ctrl-C.
+settings (``bot.app.runtime.BotRuntime._run_polling``: the same polling timeout and
+allowed updates, updates handled as tasks), and stops cleanly on SIGTERM or Ctrl-C.
 
 ``ECHO_RUNTIME`` says what it runs on:
 
 - ``bare`` (default): aiogram as it comes: its own ``AiohttpSession`` (form-encoded
   requests, the standard ``json``), asyncio's event loop and Python's garbage collector
   settings. The issue's yardstick, "a bare aiogram echo bot".
-- ``regionews``: regionews's runtime: its Bot API session (``bot.app.make_bot``: JSON
-  bodies, orjson, response types kept), its event loop (``bot.event_loop``: uvloop where
-  installed) and its garbage collector settings (``bot.app.settle_garbage_collector``).
+- ``regionews``: regionews's runtime: its Bot API session (``bot.app.runtime.make_bot``: JSON
+  bodies, orjson, response types kept), its event loop (``bot.app.event_loop``: uvloop where
+  installed) and its garbage collector settings (``bot.app.runtime.settle_garbage_collector``).
   Against this one the ratio compares handler work only.
 """
 
@@ -33,9 +33,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
 
-from bot import event_loop
-from bot.app import POLLING_TIMEOUT_SECONDS, make_bot, settle_garbage_collector
-from bot.event_loop import EventLoopChoice
+from bot.app import event_loop
+from bot.app.event_loop import EventLoopChoice
+from bot.app.runtime import POLLING_TIMEOUT_SECONDS, make_bot, settle_garbage_collector
 
 log = logging.getLogger("bench.echo_bot")
 RUNTIMES = ("bare", "regionews")

@@ -2,7 +2,7 @@
 
 import sys
 
-from bot.cli import main
+from bot.app.cli import main
 
 if __name__ == "__main__":  # the parser pool's fork server imports this module too
     sys.exit(main())

@@ -9,16 +9,17 @@ The composition root calls::
         await bot.set_my_commands(commands, scope=scope, language_code=language_code)
 
 Handlers take their services by parameter name from the dispatcher's workflow data:
-``subscriptions`` (:class:`bot.subscriptions.SubscriptionService`), ``reader``
-(:class:`bot.reading.NewsReader`), ``catalog`` (:class:`bot.catalog.Catalog`) and
+``subscriptions`` (:class:`bot.readers.subscriptions.SubscriptionService`), ``reader``
+(:class:`bot.readers.reading.NewsReader`), ``catalog`` (:class:`bot.readers.catalog.Catalog`) and
 ``admin_ids`` (``frozenset[int]``, unused so far). The bot needs no default parse mode:
-every message says its own (HTML, see :mod:`handlers.formatting`).
+every message says its own (HTML, see :mod:`bot.telegram.formatting`).
 """
 
 from __future__ import annotations
 
 from aiogram import Router
 
+from bot.telegram.i18n import LOCALES_PATH
 from handlers import (
     chat_state,
     choices,
@@ -30,7 +31,7 @@ from handlers import (
     start,
 )
 from handlers.commands import CommandMenu, bot_commands
-from handlers.i18n import LOCALES_PATH, ChatLanguageMiddleware, setup_i18n
+from handlers.language import ChatLanguageMiddleware, setup_i18n
 
 __all__ = [
     "LOCALES_PATH",

@@ -16,10 +16,10 @@ from aiogram.filters import (
 from aiogram.types import ChatMemberUpdated, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.models import ChatKind
-from bot.subscriptions import SubscriptionService
+from bot.domain.models import ChatKind
+from bot.readers.subscriptions import SubscriptionService
+from bot.telegram.formatting import Bold, Text, as_list
 from handlers.filters import on_loop
-from handlers.formatting import Bold, Text, as_list
 
 router = Router(name=__name__)
 

@@ -13,21 +13,15 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.catalog import Catalog
-from bot.models import Subscription
-from bot.subscriptions import ChoiceError, SubscriptionService
+from bot.domain.models import Subscription
+from bot.readers.catalog import Catalog
+from bot.readers.subscriptions import ChoiceError, SubscriptionService
+from bot.telegram.articles import MAX_MESSAGE_CHARS, shorten
+from bot.telegram.formatting import Bold, Text, as_list
 from handlers.callbacks import ChoicePage, ClearPart, Flow, Part, StepDone, Toggle, WizardMode
 from handlers.context import Place, answer_stale, may_change, prepare, pressed, send, show
-from handlers.formatting import Bold, Text, as_list
 from handlers.keyboards import RegionPages, choice_keyboard, items_of, wizard_mode_keyboard
-from handlers.render import (
-    MAX_MESSAGE_CHARS,
-    choice_prompt,
-    describe_rule,
-    mode_prompt,
-    shorten,
-    subscription_view,
-)
+from handlers.render import choice_prompt, describe_rule, mode_prompt, subscription_view
 
 router = Router(name=__name__)
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
-from handlers.i18n import DEFAULT_LANGUAGE, LOCALES_PATH, N_, build_i18n
+from bot.telegram.i18n import DEFAULT_LANGUAGE, LOCALES_PATH, N_, build_i18n
 
 PRIVATE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("set up the news you receive")),

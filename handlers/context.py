@@ -18,15 +18,15 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.models import ChatKind, Subscription
-from bot.subscriptions import SubscriptionService
-from bot.telegram_receipts import (
+from bot.domain.models import ChatKind, Subscription
+from bot.readers.subscriptions import SubscriptionService
+from bot.telegram.formatting import Text
+from bot.telegram.receipts import (
     EditMessageReplyMarkupForReceipt,
     EditMessageTextForReceipt,
     SendMessageForReceipt,
     SentMessage,
 )
-from handlers.formatting import Text
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ async def prepare(subscriptions: SubscriptionService, message: Message) -> Subsc
 async def send(
     message: Message, content: Text, markup: InlineKeyboardMarkup | None = None
 ) -> SentMessage:
-    """Send into the chat (and forum topic) of ``message``, as HTML (see handlers.formatting).
+    """Send into the chat (and forum topic) of ``message``, as HTML (see bot.telegram.formatting).
 
     The request ``message.answer(...)`` makes; Telegram's answer is read as a receipt only.
     """

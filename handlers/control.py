@@ -8,7 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.subscriptions import SubscriptionService
+from bot.readers.subscriptions import SubscriptionService
+from bot.telegram.formatting import Bold, BotCommand, Text, as_list
+from bot.telegram.i18n import current_language
 from handlers.callbacks import Language, StopConfirm
 from handlers.commands import PRIVATE_COMMANDS
 from handlers.context import (
@@ -22,8 +24,6 @@ from handlers.context import (
     send,
     show,
 )
-from handlers.formatting import Bold, BotCommand, Text, as_list
-from handlers.i18n import current_language
 from handlers.keyboards import language_keyboard, stop_keyboard
 from handlers.render import language_name
 

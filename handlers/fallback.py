@@ -12,9 +12,9 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.telegram.formatting import Code, Text, as_list
 from handlers.context import answer_stale, send
 from handlers.filters import on_loop
-from handlers.formatting import Code, Text, as_list
 from handlers.render import echo
 
 router = Router(name=__name__)

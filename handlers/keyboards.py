@@ -14,7 +14,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.models import DeliveryMode, Region, Rule, Section, Subscription, Topic
+from bot.domain.models import DeliveryMode, Region, Rule, Section, Subscription, Topic
+from bot.telegram.articles import Names
+from bot.telegram.i18n import name_of
 from handlers.callbacks import (
     MAX_RULE_ID,
     ChoicePage,
@@ -32,7 +34,6 @@ from handlers.callbacks import (
     Toggle,
     WizardMode,
 )
-from handlers.i18n import name_of
 from handlers.options import (
     DIGEST_TIMES,
     LANGUAGE_LABELS,
@@ -44,7 +45,7 @@ from handlers.options import (
     pack_quiet,
     pack_time,
 )
-from handlers.render import Names, district_label
+from handlers.render import district_label
 
 CHECK = "✅ "
 BUTTON_CACHE_SIZE = 4096

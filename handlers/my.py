@@ -7,12 +7,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.catalog import Catalog
-from bot.subscriptions import MAX_RULES, ChoiceError, SubscriptionService
+from bot.readers.catalog import Catalog
+from bot.readers.subscriptions import MAX_RULES, ChoiceError, SubscriptionService
+from bot.telegram.formatting import Text
 from handlers.callbacks import Flow, Part, RuleAction
 from handlers.choices import choice_step
 from handlers.context import answer_stale, not_subscribed_text, place_of, pressed, send, show
-from handlers.formatting import Text
 from handlers.keyboards import rules_keyboard
 from handlers.render import subscription_view
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.models import DeliveryMode
-from handlers.i18n import N_
+from bot.domain.models import DeliveryMode
+from bot.telegram.i18n import N_
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,16 +12,16 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.catalog import Catalog
-from bot.models import Region
-from bot.reading import MAX_QUERY_CHARS, BadQuery, NewsReader, Page, RegionNotFound
-from bot.subscriptions import SubscriptionService
+from bot.domain.models import Region
+from bot.readers.catalog import Catalog
+from bot.readers.reading import MAX_QUERY_CHARS, BadQuery, NewsReader, Page, RegionNotFound
+from bot.readers.subscriptions import SubscriptionService
+from bot.telegram.articles import articles_view
+from bot.telegram.formatting import Text
 from handlers.callbacks import LatestPage, SearchPage
 from handlers.context import answer_stale, drop_keyboard, message_of, place_of, send
-from handlers.formatting import Text
 from handlers.keyboards import more_latest_keyboard, more_search_keyboard, suggestions_keyboard
 from handlers.render import (
-    articles_view,
     latest_header,
     no_news,
     nothing_found,

@@ -10,8 +10,10 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.models import Subscription
-from bot.subscriptions import ChoiceError, SubscriptionService
+from bot.domain.models import Subscription
+from bot.readers.subscriptions import ChoiceError, SubscriptionService
+from bot.telegram.formatting import Text
+from bot.telegram.i18n import current_language
 from handlers.callbacks import Setting, SettingKey
 from handlers.context import (
     Place,
@@ -22,8 +24,6 @@ from handlers.context import (
     send,
     show,
 )
-from handlers.formatting import Text
-from handlers.i18n import current_language
 from handlers.keyboards import SETTINGS_MENUS, settings_keyboard, settings_submenu
 from handlers.options import DIGEST_TIMES, QUIET_OFF, ZONES_BY_NAME, unpack_quiet, unpack_time
 from handlers.render import settings_view

@@ -11,13 +11,14 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.catalog import Catalog
-from bot.subscriptions import ChoiceError, SubscriptionService
+from bot.readers.catalog import Catalog
+from bot.readers.subscriptions import ChoiceError, SubscriptionService
+from bot.telegram.articles import shorten
+from bot.telegram.formatting import Bold, Text, as_list
 from handlers.callbacks import Flow, Part
 from handlers.choices import choice_step, summary
 from handlers.context import may_change, place_of, prepare, register, send
-from handlers.formatting import Bold, Text, as_list
-from handlers.render import MAX_RULE_CHARS, describe_rule, shorten
+from handlers.render import MAX_RULE_CHARS, describe_rule
 
 router = Router(name=__name__)
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.models import ArticleDraft, SavedArticle, SaveStatus
+from bot.domain.models import ArticleDraft, SavedArticle, SaveStatus
 from storage.timestamps import from_db, to_db
 
 STORY_WINDOW = timedelta(hours=72)

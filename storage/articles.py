@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import Article, ArticleDraft, SavedArticle
+from bot.domain.models import Article, ArticleDraft, SavedArticle
 from storage.article_writer import save_drafts
 from storage.database import Database
 from storage.timestamps import from_db

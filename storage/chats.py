@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.models import Chat, ChatKind
+from bot.domain.models import Chat, ChatKind
 from storage.database import Database
 from storage.timestamps import to_db
 

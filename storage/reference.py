@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from bot.models import Region, Section, Topic
+from bot.domain.models import Region, Section, Topic
 from storage.database import Database
 
 

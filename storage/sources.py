@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import HtmlSelectors, SourceConfig, SourceKind, SourceState
+from bot.domain.models import HtmlSelectors, SourceConfig, SourceKind, SourceState
 from storage.database import Database
 from storage.timestamps import from_db_optional, to_db, to_db_optional
 

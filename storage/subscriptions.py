@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from bot.models import Chat, ChatKind, DeliveryMode, Rule, Subscription
+from bot.domain.models import Chat, ChatKind, DeliveryMode, Rule, Subscription
 from storage.chats import upsert_chat
 from storage.database import Database
 from storage.timestamps import from_db, to_db

@@ -1,6 +1,6 @@
 """The whole bot, really polling the fake Telegram: what the ``test_bot_*`` stories run against.
 
-``running_bot`` opens :func:`bot.app.bot_runtime` on a temporary database and sources file,
+``running_bot`` opens :func:`bot.app.runtime.bot_runtime` on a temporary database and sources file,
 starts ``runtime.run(stop)`` (long polling against the stand) and yields a
 :class:`BotHarness`; on exit it stops polling, lets updates in flight finish and closes
 everything. The ``harness`` fixture wraps it for a test::
@@ -34,12 +34,12 @@ import pytest_asyncio
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
-from bot.app import BotRuntime, bot_runtime
-from bot.clock import ManualClock
-from bot.config import Settings, load_settings
-from bot.ingest import IngestReport, SourceStatus
-from bot.language import Language
-from bot.models import Chat, Subscription
+from bot.app.config import Settings, load_settings
+from bot.app.runtime import BotRuntime, bot_runtime
+from bot.domain.clock import ManualClock
+from bot.domain.models import Chat, Subscription
+from bot.ingest.ingestor import IngestReport, SourceStatus
+from bot.tagging.language import Language
 from storage.chats import ChatRepository
 from storage.subscriptions import SubscriptionRepository
 from tests.conftest import SettingsFactory
@@ -253,7 +253,7 @@ async def running_bot(
     """The bot polling ``stand`` until the block ends.
 
     Rate limits are off unless ``limits`` are given; the bot's clock is a
-    :class:`~bot.clock.ManualClock` at :data:`NOW` unless ``clock`` is given.
+    :class:`~bot.domain.clock.ManualClock` at :data:`NOW` unless ``clock`` is given.
     """
     stand.set_limits(limits or RateLimits.off())
     write_sources(settings.sources_file, web)  # read once, when the runtime opens

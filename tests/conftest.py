@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.composition import build_language, load_reference
-from bot.config import Settings, load_settings
-from bot.language import Language
+from bot.app.composition import build_language, load_reference
+from bot.app.config import Settings, load_settings
+from bot.tagging.language import Language
 from tests.telegram_stand.fixtures import telegram_stand
 from tests.web_stand import web_stand_fixture
 

@@ -3,7 +3,7 @@ group's upgrade to a supergroup carrying its subscription along."""
 
 from __future__ import annotations
 
-from bot.models import ChatKind
+from bot.domain.models import ChatKind
 from tests.bot_harness import BotHarness, harness_fixture  # noqa: F401  (the fixture)
 
 GROUP_GREETING = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import ChatKind, DeliveryMode, Rule
+from bot.domain.models import ChatKind, DeliveryMode, Rule
 from tests.bot_harness import BotHarness, harness_fixture  # noqa: F401  (the fixture)
 
 WELCOME = (

@@ -20,9 +20,9 @@ from pathlib import Path
 import aiohttp
 from aiogram.types import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
-from bot.app import WEBHOOK_PATH
-from bot.cli import EXIT_CONFIG, EXIT_OK
-from bot.config import setting_variables
+from bot.app.cli import EXIT_CONFIG, EXIT_OK
+from bot.app.config import setting_variables
+from bot.app.runtime import WEBHOOK_PATH
 from storage.database import Database
 from storage.subscriptions import SubscriptionRepository
 from tests.telegram_stand import TelegramStand

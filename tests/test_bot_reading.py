@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.language import Language
+from bot.tagging.language import Language
 from storage.articles import ArticleRepository
 from tests.bot_harness import NOW, BotHarness, FeedItem, standalone_bot
 from tests.telegram_stand import StandMessage

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest_asyncio
 
-from bot.language import Language
-from bot.models import DeliveryMode, Subscription
-from bot.telegram_retry import RetryAfterMiddleware
+from bot.domain.models import DeliveryMode, Subscription
+from bot.tagging.language import Language
+from bot.telegram.retry import RetryAfterMiddleware
 from tests.bot_harness import BotHarness, harness_fixture, running_bot  # noqa: F401
 from tests.conftest import SettingsFactory
 from tests.telegram_stand import ClockSleep, ManualClock, RateLimits, TelegramStand

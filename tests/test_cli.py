@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import setting_variables
+from bot.app.config import setting_variables
 from tests.ingest_fixtures import IRKUTSK_RSS, LIPETSK_PAGE
 from tests.web_stand import WebStand
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.errors import ConfigError
+from bot.app.config import load_settings
+from bot.domain.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
-from bot.feeds.dates import month_number, parse_date
+from bot.ingest.feeds.dates import month_number, parse_date
 
 MSK = timezone(timedelta(hours=3))
 NOW = datetime(2025, 1, 2, 10, 0, tzinfo=MSK)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.decoding import decode_document
+from bot.ingest.feeds.decoding import decode_document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 TITLE = "Как пережить новогоднюю ночь"

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from bot import event_loop
-from bot.config import load_settings
-from bot.errors import ConfigError
+from bot.app import event_loop
+from bot.app.config import load_settings
+from bot.domain.errors import ConfigError
 
 
 async def _running_loop_name() -> str:

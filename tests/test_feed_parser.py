@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import FeedMalformed, FeedUnsafe
-from bot.feeds.feed_parser import parse_feed
+from bot.domain.errors import FeedMalformed, FeedUnsafe
+from bot.ingest.feeds.feed_parser import parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 

@@ -19,8 +19,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from multidict import CIMultiDict
 
-from bot.clock import ManualClock
-from bot.errors import (
+from bot.domain.clock import ManualClock
+from bot.domain.errors import (
     ConfigError,
     FeedAddressRefused,
     FeedHTTPError,
@@ -28,11 +28,11 @@ from bot.errors import (
     FeedTooLarge,
     FeedUnreachable,
 )
-from bot.fetching import Fetcher, FetchLimits
-from bot.fetching.address_guard import refusal_reason
-from bot.fetching.freshness import fresh_until, retry_after_seconds
-from bot.fetching.limits import describe_size
-from bot.fetching.slots import HostSlots
+from bot.ingest.fetching import Fetcher, FetchLimits
+from bot.ingest.fetching.address_guard import refusal_reason
+from bot.ingest.fetching.freshness import fresh_until, retry_after_seconds
+from bot.ingest.fetching.limits import describe_size
+from bot.ingest.fetching.slots import HostSlots
 from tests.web_stand import (  # web_stand_fixture provides the `web_stand` fixture
     WebStand,
     closed_port_url,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from aiogram.filters.callback_data import CallbackData
 
-from bot.models import DeliveryMode
+from bot.domain.models import DeliveryMode
 from handlers.callbacks import (
     ChoicePage,
     ClearPart,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.formatting import Bold, BotCommand, Code, Fixed, Italic, Text, TextLink, as_list
+from bot.telegram.formatting import Bold, BotCommand, Code, Fixed, Italic, Text, TextLink, as_list
 from tests.telegram_stand.html_rules import parse_html, utf16_len
 
 TREES = {

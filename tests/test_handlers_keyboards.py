@@ -15,10 +15,10 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 
-from bot.models import DeliveryMode, Region, Rule, Section, Subscription, Topic
+from bot.domain.models import DeliveryMode, Region, Rule, Section, Subscription, Topic
+from bot.telegram.i18n import LOCALES_PATH, build_i18n
 from handlers import CommandMenu, bot_commands, build_routers
 from handlers.callbacks import MAX_RULE_ID, ClearPart, Flow, Part, Toggle
-from handlers.i18n import LOCALES_PATH, build_i18n
 from handlers.keyboards import (
     SETTINGS_MENU,
     RegionPages,

@@ -13,13 +13,15 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from bot.models import Chat as BotChat
-from bot.models import ChatKind
-from bot.subscriptions import SubscriptionService
-from handlers.i18n import LOCALES_PATH, ChatLanguageMiddleware, build_i18n
+from bot.domain.models import Chat as BotChat
+from bot.domain.models import ChatKind
+from bot.readers.subscriptions import SubscriptionService
+from bot.telegram.i18n import LOCALES_PATH, build_i18n
+from handlers.language import ChatLanguageMiddleware
 
 LANGUAGES = ("ru", "en")
-HANDLERS = Path(__file__).resolve().parent.parent / "handlers"
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATED = (ROOT / "handlers", ROOT / "bot")  # every package whose texts a reader sees
 
 
 def catalog(language: str, suffix: str = "po") -> Catalog:
@@ -33,10 +35,16 @@ def msgids(messages: Catalog) -> set[str]:
 
 
 def marked_in_code() -> set[str]:
-    found = extract_from_dir(
-        str(HANDLERS), keywords={"_": None, "N_": None}, comment_tags=(), strip_comment_tags=True
-    )
-    return {str(message) for _filename, _line, message, _comments, _context in found}
+    marked: set[str] = set()
+    for directory in TRANSLATED:
+        found = extract_from_dir(
+            str(directory),
+            keywords={"_": None, "N_": None},
+            comment_tags=(),
+            strip_comment_tags=True,
+        )
+        marked |= {str(message) for _filename, _line, message, _comments, _context in found}
+    return marked
 
 
 def test_every_language_has_the_same_msgids() -> None:

@@ -10,19 +10,16 @@ from datetime import UTC, datetime
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.models import Article, DeliveryMode, Region, Rule, Section, Subscription, Topic
-from bot.reading import PAGE_SIZE, Page
-from handlers.formatting import Text, sizeof
-from handlers.i18n import LOCALES_PATH, build_i18n
+from bot.domain.models import Article, DeliveryMode, Region, Rule, Section, Subscription, Topic
+from bot.readers.reading import PAGE_SIZE, Page
+from bot.telegram.articles import MAX_MESSAGE_CHARS, article_teaser, articles_view, shorten
+from bot.telegram.formatting import Text, sizeof
+from bot.telegram.i18n import LOCALES_PATH, build_i18n
 from handlers.render import (
-    MAX_MESSAGE_CHARS,
-    article_teaser,
-    articles_view,
     describe_rule,
     query_from,
     region_not_found,
     search_header,
-    shorten,
     subscription_view,
 )
 from tests.telegram_stand.html_rules import parse_html

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import FeedMalformed
-from bot.feeds.html_list import parse_html_list
-from bot.models import HtmlSelectors
+from bot.domain.errors import FeedMalformed
+from bot.domain.models import HtmlSelectors
+from bot.ingest.feeds.html_list import parse_html_list
 
 PAGE = (Path(__file__).parent / "fixtures" / "feeds" / "ru_news_list.html").read_bytes()
 URL = "https://export.example.ru/press/news/"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import ManualClock
-from bot.composition import ingest_runtime
-from bot.ingest import SourceStatus
+from bot.app.composition import ingest_runtime
+from bot.domain.clock import ManualClock
+from bot.ingest.ingestor import SourceStatus
 from storage.articles import ArticleFilter, ArticleRepository
 from storage.sources import SourceRepository
 from tests.conftest import SettingsFactory

@@ -18,10 +18,10 @@ from typing import cast
 
 import pytest
 
-from bot.errors import FeedError, FeedMalformed, FeedTimeout, FeedTooLarge, FeedUnsafe
-from bot.feeds.feed_parser import ENTITY_REASON, parse_feed
-from bot.feeds.worker import ParseFunction, ParserPool
-from bot.models import HtmlSelectors, ParsedFeed
+from bot.domain.errors import FeedError, FeedMalformed, FeedTimeout, FeedTooLarge, FeedUnsafe
+from bot.domain.models import HtmlSelectors, ParsedFeed
+from bot.ingest.feeds.feed_parser import ENTITY_REASON, parse_feed
+from bot.ingest.feeds.worker import ParseFunction, ParserPool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 URL = "https://prom.example.ru/rss"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.polling import (
+from bot.ingest.schedule import (
     MAX_BACKOFF,
     MAX_SERVER_DELAY,
     backoff_delay,

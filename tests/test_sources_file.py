@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.durations import format_duration, parse_duration
-from bot.errors import ConfigError
-from bot.models import SourceKind
-from bot.sources import KnownSlugs, read_sources_file
+from bot.domain.durations import format_duration, parse_duration
+from bot.domain.errors import ConfigError
+from bot.domain.models import SourceKind
+from bot.ingest.sources_file import KnownSlugs, read_sources_file
 
 KNOWN = KnownSlugs(
     regions={"RU-IRK", "RU-LIP"},

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.composition import load_reference
+from bot.app.composition import load_reference
 from storage.database import Database, DatabaseError, Migration, bundled_migrations
 from storage.reference import ReferenceRepository
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.clock import ManualClock
-from bot.composition import load_reference
-from bot.models import ChatKind, Subscription
-from bot.subscriptions import ChoiceError, Choices, NotSubscribed, SubscriptionService
+from bot.app.composition import load_reference
+from bot.domain.clock import ManualClock
+from bot.domain.models import ChatKind, Subscription
+from bot.readers.subscriptions import ChoiceError, Choices, NotSubscribed, SubscriptionService
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.reference import ReferenceRepository

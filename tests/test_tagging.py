@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import Tags, Topic
+from bot.domain.models import Tags, Topic
 from bot.reference import load_regions, load_topics
 from bot.tagging import Lemmatizer, Tagger
 

@@ -12,9 +12,9 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
-from bot.app import make_bot
-from bot.telegram_receipts import SendMessageForReceipt
-from bot.telegram_retry import RetryAfterMiddleware
+from bot.app.runtime import make_bot
+from bot.telegram.receipts import SendMessageForReceipt
+from bot.telegram.retry import RetryAfterMiddleware
 from tests.telegram_stand import ClockSleep, ManualClock, RateLimits, TelegramStand
 
 STRICT = RateLimits(private_per_second=1.0, private_burst=1)
@@ -78,7 +78,7 @@ async def test_replies_sent_one_after_another_wait_one_second_each(
     anna = stand.user(1001, "Анна")
     chat = stand.private_chat(anna)
 
-    with caplog.at_level(logging.INFO, logger="bot.telegram_retry"):
+    with caplog.at_level(logging.INFO, logger="bot.telegram.retry"):
         for n in (1, 2, 3):
             await bot.send_message(chat.id, f"ответ {n}")
         # The handlers' receipt-reading class is logged by the same Bot API method name.

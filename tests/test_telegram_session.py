@@ -93,16 +93,16 @@ from aiogram.types import (
 )
 from aiogram.utils.formatting import Bold, Text, TextLink
 
-from bot.telegram_receipts import (
+from bot.telegram import formatting
+from bot.telegram.receipts import (
     EditMessageReplyMarkupForReceipt,
     EditMessageTextForReceipt,
     SendMessageForReceipt,
     SentChat,
     SentMessage,
 )
-from bot.telegram_retry import RetryAfterMiddleware
-from bot.telegram_session import JsonAiohttpSession
-from handlers import formatting
+from bot.telegram.retry import RetryAfterMiddleware
+from bot.telegram.session import JsonAiohttpSession
 from handlers.context import NO_PREVIEW, drop_keyboard, send, show
 from tests.telegram_stand import ClockSleep, ManualClock, RateLimits, TelegramStand
 

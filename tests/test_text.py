@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.feeds.text import canonical_url, clean_html, make_teaser
+from bot.ingest.feeds.text import canonical_url, clean_html, make_teaser
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ The data lives in TOML files next to this module and is read with ``importlib.re
 so it works from a wheel as well as from a checkout. Loaders are pure: each call reads
 the same immutable data (cached with :func:`functools.cache`).
 
-``regions.toml`` holds, besides the :class:`~bot.models.Region` fields, what tagging
+``regions.toml`` holds, besides the :class:`~bot.domain.models.Region` fields, what tagging
 needs to recognise a region in text (see :class:`RegionAliases` and :class:`RegionVocabulary`).
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from bot.models import Region, Section, Topic
+from bot.domain.models import Region, Section, Topic
 
 __all__ = [
     "AmbiguousName",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.models import Region, Tags, Topic
+from bot.domain.models import Region, Tags, Topic
 from bot.reference import RegionVocabulary
 from bot.tagging.forms import Inflector, split_tokens
 from bot.tagging.lemmas import Lemmatizer

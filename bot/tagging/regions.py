@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TypeVar
 
-from bot.models import Region
+from bot.domain.models import Region
 from bot.reference import RegionAliases, RegionVocabulary, load_region_aliases
 from bot.tagging.forms import BOUNDARY, LITERAL_SEPARATOR, Inflector, forms_of_all, normalize
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from bot.models import Region
+from bot.domain.models import Region
 from bot.tagging.forms import Inflector, normalize
 from bot.tagging.regions import RANK_OFFICIAL, RANK_OFFICIAL_ADJECTIVE, RegionLexicon
 

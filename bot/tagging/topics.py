@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.models import Topic
+from bot.domain.models import Topic
 from bot.tagging.forms import Inflector
 
 
