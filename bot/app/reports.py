@@ -83,7 +83,7 @@ def idle_text(summary: IdleSummary, *, now: datetime) -> str:
         return "No sources to ingest: add [[source]] entries to the sources file."
     counted = f"{summary.sources} {_plural(summary.sources, 'source', 'sources')}"
     if not summary.enabled:
-        return f"{counted}, all disabled: see `regionews sources` for why"
+        return f"{counted}, all disabled: see regionews sources for why"
     at = summary.next_fetch_at
     if at is None or summary.next_source is None:
         return f"{counted}, none due"

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import User
 from aiogram.utils.token import TokenValidationError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -72,6 +76,20 @@ async def check_token(bot: Bot, api_url: str) -> User:
         ) from None
     except TelegramNetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {api_url}: {error.message}") from None
+    except ClientDecodeError as error:
+        raise ConfigError(
+            f"the server at {api_url} did not answer as a Bot API ({_not_bot_api(error)}):"
+            " check TELEGRAM_API_URL"
+        ) from None
+
+
+def _not_bot_api(error: ClientDecodeError) -> str:
+    """What the answer to ``getMe`` looked like, in a few words."""
+    if isinstance(error.data, bytes | str):
+        text = error.data.decode(errors="replace") if isinstance(error.data, bytes) else error.data
+        start = " ".join(text.split())[:40]
+        return f"its answer is not JSON: «{start}…»" if start else "its answer was empty"
+    return "its answer is JSON, but not a Bot API response"
 
 
 @dataclass(frozen=True, slots=True)
