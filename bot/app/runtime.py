@@ -31,7 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import event_loop
 from bot.app.composition import IngestRuntime, build_language, ingest_runtime
 from bot.app.config import Settings
-from bot.app.scheduling import IngestJob, build_scheduler
+from bot.app.scheduling import IngestJob, Job, build_scheduler, stop_jobs
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.readers.catalog import Catalog
@@ -103,6 +103,8 @@ class BotRuntime:
     reader: NewsReader
     catalog: Catalog
     ingest_job: IngestJob
+    jobs: tuple[Job, ...]
+    """Every scheduled job, the ingest job first."""
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
 
@@ -217,7 +219,8 @@ async def bot_runtime(
             await set_commands(bot)
 
             ingest_job = IngestJob(ingest.ingestor)
-            scheduler = build_scheduler(ingest_job, clock=clock)
+            jobs: tuple[Job, ...] = (ingest_job,)  # delivery's jobs join here
+            scheduler = build_scheduler(jobs, clock=clock)
             if start_scheduler:
                 scheduler.start()
             runtime = BotRuntime(
@@ -230,15 +233,14 @@ async def bot_runtime(
                 reader=reader,
                 catalog=catalog,
                 ingest_job=ingest_job,
+                jobs=jobs,
                 scheduler=scheduler,
                 in_flight=in_flight,
             )
             try:
                 yield runtime
             finally:
-                if scheduler.running:
-                    scheduler.shutdown(wait=False)
-                await ingest_job.wait_idle()
+                await stop_jobs(scheduler, jobs)
                 try:
                     async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
                         await in_flight.drain()
