@@ -588,3 +588,63 @@ def test_sizes_in_words(size: int, words: str) -> None:
 def test_nonsense_limits_are_a_config_error(changes: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         FetchLimits(**changes)
+
+
+# --- hostile but harmless answers ---------------------------------------------------------
+
+_YEAR = timedelta(days=365)
+
+
+@pytest.mark.parametrize(
+    ("headers", "fresh", "retry_after"),
+    [
+        ({"Cache-Control": "max-age=" + "9" * 20}, NOW + _YEAR, None),
+        ({"Cache-Control": "max-age=" + "9" * 5000}, NOW + _YEAR, None),
+        ({"Cache-Control": "max-age=²"}, None, None),
+        ({"Cache-Control": "max-age=١٢٠"}, None, None),  # Arabic-Indic digits
+        ({"Cache-Control": "max-age=60", "Age": "9" * 20}, None, None),
+        ({"Expires": "Fri, 31 Dec 9999 23:59:59 -1400"}, None, None),
+        ({"Expires": "Mon, 01 Jan 0001 00:00:00 +1400"}, None, None),
+        (
+            {
+                "Expires": http_date(NOW + timedelta(hours=1)),
+                "Date": "Fri, 31 Dec 9999 23:59:59 -1400",
+            },
+            NOW + timedelta(hours=1),
+            None,
+        ),
+        ({"Retry-After": "²"}, None, None),
+        ({"Retry-After": "9" * 20}, None, _YEAR.total_seconds()),
+        ({"Retry-After": "Fri, 31 Dec 9999 23:59:59 -1400"}, None, None),
+    ],
+)
+async def test_caching_headers_we_cannot_use_promise_nothing_and_keep_the_body(
+    web_stand: WebStand,
+    headers: dict[str, str],
+    fresh: datetime | None,
+    retry_after: float | None,
+) -> None:
+    web_stand.add("/feed.xml", RSS, headers=headers)
+    async with fetcher_for() as fetcher:
+        result = await fetcher.fetch(web_stand.url("/feed.xml"))
+    assert result.body.decode() == RSS
+    assert result.fresh_until == fresh
+    assert result.retry_after_seconds == retry_after
+
+
+async def test_a_304_with_a_hostile_retry_after_is_still_not_modified(
+    web_stand: WebStand,
+) -> None:
+    web_stand.add("/feed.xml", RSS, etag='"v1"', headers={"Retry-After": "²", "Age": "9" * 30})
+    async with fetcher_for() as fetcher:
+        result = await fetcher.fetch(web_stand.url("/feed.xml"), etag='"v1"')
+    assert result.not_modified
+    assert result.retry_after_seconds is None
+
+
+async def test_a_429_with_an_unreadable_retry_after_is_an_http_error(web_stand: WebStand) -> None:
+    web_stand.add("/feed.xml", "slow down", status=429, headers={"Retry-After": "9" * 40})
+    async with fetcher_for() as fetcher:
+        with pytest.raises(FeedHTTPError, match="HTTP 429") as caught:
+            await fetcher.fetch(web_stand.url("/feed.xml"))
+    assert caught.value.retry_after == _YEAR.total_seconds()
