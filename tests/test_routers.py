@@ -23,7 +23,7 @@ from storage.database import Database
 from tests.bot_harness import NOW, BotHarness, running_bot
 from tests.conftest import SettingsFactory
 from tests.dispatching import polling, say
-from tests.telegram_stand import TelegramStand
+from tests.telegram_stand import RateLimits, TelegramStand
 from tests.web_stand import WebStand
 
 OWNER_ID = 1001
@@ -95,6 +95,7 @@ def test_every_build_gives_new_routers_in_order_with_the_fallback_last() -> None
 async def test_a_router_level_filter_and_middleware_survive_build_routers(
     telegram_stand: TelegramStand, subscriptions: SubscriptionService
 ) -> None:
+    telegram_stand.set_limits(RateLimits.off())  # a story of steps, not of flood control
     stamp = Stamp()
     *features, fallback = ROUTER_FACTORIES
     dispatcher = Dispatcher(subscriptions=subscriptions, admin_ids=frozenset({OWNER_ID}))
