@@ -69,8 +69,8 @@ def build_routers(factories: Sequence[RouterFactory] = ROUTER_FACTORIES) -> list
 
     An update goes through the routers in order until one handles it, and each router
     passed costs its filters' checks, so the ones readers use most come first (their
-    commands and buttons do not overlap; the admin router only sees its owners' updates;
-    only the fallback must be last).
+    commands and buttons do not overlap; the admin router lets only its owners' updates in,
+    the rest go on; only the fallback must be last).
 
     A router can join only one parent, so every feature module builds its router in a
     factory, ``build_router() -> Router``: each call gives a new router with the module's
