@@ -7,6 +7,7 @@ project lives in this package, as unit-of-work functions of a ``sqlite3.Connecti
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sqlite3
@@ -277,27 +278,44 @@ def _in_snapshot(work: Work[T]) -> Work[T]:
     it until ``COMMIT``, so a unit's statements all see the same committed state."""
 
     def run(connection: sqlite3.Connection) -> T:
-        connection.execute("BEGIN")
+        _begin(connection, "BEGIN")
         try:
-            return work(connection)
-        finally:
-            connection.execute("COMMIT")  # nothing was written: COMMIT only ends the snapshot
+            result = work(connection)
+        except BaseException:
+            _roll_back(connection)
+            raise
+        connection.execute("COMMIT")  # nothing was written: COMMIT only ends the snapshot
+        return result
 
     return run
 
 
 def _in_transaction(work: Work[T]) -> Work[T]:
     def run(connection: sqlite3.Connection) -> T:
-        connection.execute("BEGIN IMMEDIATE")
+        _begin(connection, "BEGIN IMMEDIATE")
         try:
             result = work(connection)
         except BaseException:
-            connection.execute("ROLLBACK")
+            _roll_back(connection)
             raise
         connection.execute("COMMIT")
         return result
 
     return run
+
+
+def _begin(connection: sqlite3.Connection, statement: str) -> None:
+    if connection.in_transaction:  # a COMMIT that failed earlier (disk full, I/O error)
+        _roll_back(connection)
+    connection.execute(statement)
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open; SQLite may already have rolled back on its
+    own (full disk, I/O error, corruption), and the error that got us here is what counts."""
+    if connection.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
 
 
 def _split_statements(script: str) -> list[str]:

@@ -254,6 +254,12 @@ async def test_a_read_unit_cannot_write(tmp_path: Path) -> None:
     try:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             await database.read(lambda connection: connection.execute("CREATE TABLE t (v TEXT)"))
+        # the failed read left no read transaction open: the next write is seen at once
+        await database.write(lambda connection: connection.execute("CREATE TABLE t (v TEXT)"))
+        await database.write(lambda connection: connection.execute("INSERT INTO t VALUES ('x')"))
+        assert await database.read(
+            lambda connection: [row[0] for row in connection.execute("SELECT v FROM t")]
+        ) == ["x"]
     finally:
         await database.close()
 
