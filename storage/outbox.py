@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.delivery import (
     DeliveryKind,
@@ -20,64 +20,140 @@ from bot.domain.delivery import (
     OutboxItem,
     PlannedDelivery,
     Priority,
+    QuietRule,
+    SlotRule,
 )
-from storage.timestamps import from_db, to_db, utc_now
+from storage.timestamps import from_db, from_db_optional, to_db, utc_now
+
+RULE_MATCH = """EXISTS (
+    SELECT 1 FROM subscription_rules r
+    WHERE r.subscription_id = {subscription}.id
+      AND (NOT EXISTS (SELECT 1 FROM rule_regions x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_regions x JOIN article_regions y
+                      ON y.region_code = x.region_code AND y.article_id = {article}.id
+                      WHERE x.rule_id = r.id))
+      AND (NOT EXISTS (SELECT 1 FROM rule_sections x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_sections x
+                      WHERE x.rule_id = r.id AND x.section_slug = {article}.section_slug))
+      AND (NOT EXISTS (SELECT 1 FROM rule_topics x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_topics x JOIN article_topics y
+                      ON y.topic_slug = x.topic_slug AND y.article_id = {article}.id
+                      WHERE x.rule_id = r.id))
+)"""
+"""SQL: the subscription (alias) has a rule the article (alias, with ``id`` and
+``section_slug``) matches: regions × sections × topics, an empty part meaning "any"."""
 
 _PLAN = """
 WITH new_articles AS (
     SELECT a.id, a.story_id, a.published_at, a.section_slug
     FROM articles a WHERE a.id IN (SELECT value FROM json_each(:ids))
+),
+holds (timezone, quiet_start, quiet_end, until) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+           json_extract(value, '$[2]'), json_extract(value, '$[3]')
+    FROM json_each(:holds)
+),
+channel_due (chat_id, thread_id, due_at) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+    FROM json_each(:channels)
 )
 INSERT OR IGNORE INTO deliveries
     (chat_id, thread_id, kind, dedupe_key, article_id, priority, due_at, created_at)
-SELECT s.chat_id, s.thread_id, 'article', 'story:' || n.story_id, n.id,
-       CASE WHEN c.kind = 'channel' THEN :channel ELSE :instant END, :now, :now
+SELECT s.chat_id, COALESCE(cd.thread_id, s.thread_id), 'article', 'story:' || n.story_id, n.id,
+       CASE WHEN c.kind = 'channel' THEN :channel ELSE :instant END,
+       CASE WHEN c.kind = 'channel' THEN COALESCE(cd.due_at, :now)
+            ELSE COALESCE(h.until, :now) END,
+       :now
 FROM new_articles n
 JOIN subscriptions s ON s.since <= n.published_at AND s.paused = 0
 JOIN chats c ON c.id = s.chat_id AND c.active = 1
+LEFT JOIN holds h ON s.quiet_start IS NOT NULL AND h.timezone IS s.timezone
+    AND h.quiet_start = s.quiet_start AND h.quiet_end = s.quiet_end
+LEFT JOIN channel_due cd ON c.kind = 'channel' AND cd.chat_id = s.chat_id
 WHERE (s.mode = 'instant' OR c.kind = 'channel')
-  AND EXISTS (
-    SELECT 1 FROM subscription_rules r
-    WHERE r.subscription_id = s.id
-      AND (NOT EXISTS (SELECT 1 FROM rule_regions x WHERE x.rule_id = r.id)
-           OR EXISTS (SELECT 1 FROM rule_regions x JOIN article_regions y
-                      ON y.region_code = x.region_code AND y.article_id = n.id
-                      WHERE x.rule_id = r.id))
-      AND (NOT EXISTS (SELECT 1 FROM rule_sections x WHERE x.rule_id = r.id)
-           OR EXISTS (SELECT 1 FROM rule_sections x
-                      WHERE x.rule_id = r.id AND x.section_slug = n.section_slug))
-      AND (NOT EXISTS (SELECT 1 FROM rule_topics x WHERE x.rule_id = r.id)
-           OR EXISTS (SELECT 1 FROM rule_topics x JOIN article_topics y
-                      ON y.topic_slug = x.topic_slug AND y.article_id = n.id
-                      WHERE x.rule_id = r.id))
-  )
+  AND (c.kind <> 'channel' OR cd.chat_id IS NOT NULL OR NOT :channels_linked)
+  AND {match}
 ORDER BY n.id
-"""
+""".format(match=RULE_MATCH.format(subscription="s", article="n"))
 
 
 def plan_article_deliveries(
-    connection: sqlite3.Connection, article_ids: Sequence[int], *, now: datetime
+    connection: sqlite3.Connection,
+    article_ids: Sequence[int],
+    *,
+    now: datetime,
+    quiet_until: QuietRule | None = None,
+    next_slot: SlotRule | None = None,
 ) -> int:
     """Plan one delivery per matching active, unpaused subscription for each new article
     (stored in the same transaction), deduped by story; returns the rows planned.
 
     A subscription matches when any of its rules does (regions × sections × topics, an empty
-    part meaning "any") and the article was not published before the subscription began.
-    Digest-mode subscriptions get no row here: the digest job builds theirs.
+    part meaning "any") and the article was not published before the subscription began
+    (``since``): no backlog for a new subscriber. Digest-mode subscriptions get no row here
+    (the digest job builds theirs). One set-based ``INSERT … SELECT`` whatever the number of
+    chats; the unique key drops a second article of a story already planned for a chat.
+
+    Instant pushes are due ``now``, or when the subscription's quiet hours end
+    (``quiet_until``, evaluated once per distinct zone and window, not per chat). Channels
+    (linked: a ``channel_settings`` row, not paused) are due at ``next_slot`` of their mode.
+    The bot passes both rules (:class:`bot.delivery.planner.DeliveryPlanner`); without them
+    everything is due ``now``.
     """
     if not article_ids:
         return 0
-    before = connection.total_changes
+    holds: list[tuple[str | None, str, str, str]] = []
+    if quiet_until is not None:
+        for zone, start, end in connection.execute(
+            "SELECT DISTINCT timezone, quiet_start, quiet_end FROM subscriptions"
+            " WHERE quiet_start IS NOT NULL AND quiet_end IS NOT NULL"
+            " AND mode = 'instant' AND paused = 0"
+        ):
+            until = quiet_until(now, zone, start, end)
+            if until is not None and until > now:
+                holds.append((zone, start, end, to_db(until)))
+    linked = has_table(connection, "channel_settings")
+    channels = _channel_due(connection, now, next_slot) if linked else []
     connection.execute(
         _PLAN,
         {
             "ids": json.dumps(list(article_ids)),
+            "holds": json.dumps(holds),
+            "channels": json.dumps(channels),
+            "channels_linked": int(linked),
             "now": to_db(now),
             "channel": int(Priority.CHANNEL),
             "instant": int(Priority.INSTANT),
         },
     )
-    return connection.total_changes - before
+    # changes(), not total_changes: the latter also counts rows the OR IGNORE dropped.
+    planned: int = connection.execute("SELECT changes()").fetchone()[0]
+    return planned
+
+
+def _channel_due(
+    connection: sqlite3.Connection, now: datetime, next_slot: SlotRule | None
+) -> list[tuple[int, int | None, str]]:
+    """(chat id, forum topic or None, due) of every linked, unpaused channel."""
+    found: list[tuple[int, int | None, str]] = []
+    for chat_id, thread_id, mode, slots, gap, last_post_at, zone in connection.execute(
+        "SELECT cs.chat_id, NULLIF(cs.thread_id, 0), cs.mode, cs.slots, cs.min_gap_seconds,"
+        " cs.last_post_at, (SELECT timezone FROM subscriptions s WHERE s.chat_id = cs.chat_id"
+        " ORDER BY s.thread_id LIMIT 1)"
+        " FROM channel_settings cs WHERE NOT cs.paused"
+    ):
+        due = now
+        if next_slot is not None:
+            batched = mode == "batched" and slots
+            due = next_slot(
+                now,
+                zone,
+                tuple(part.strip() for part in slots.split(",")) if batched else (),
+                timedelta(seconds=gap or 0),
+                from_db_optional(last_post_at),
+            )
+        found.append((chat_id, thread_id, to_db(max(due, now))))
+    return found
 
 
 def enqueue(
@@ -90,8 +166,7 @@ def enqueue(
     dedupe key) is already there is ignored. Returns the rows added. ``now`` is only the
     bookkeeping ``created_at`` (the wall clock if not given)."""
     created = to_db(now if now is not None else utc_now())
-    before = connection.total_changes
-    connection.executemany(
+    cursor = connection.executemany(
         "INSERT OR IGNORE INTO deliveries (chat_id, thread_id, kind, dedupe_key, article_id,"
         " body, priority, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -109,7 +184,7 @@ def enqueue(
             for row in rows
         ],
     )
-    return connection.total_changes - before
+    return cursor.rowcount
 
 
 _CLAIMABLE = (
@@ -163,16 +238,19 @@ def claim_due(
         " WHERE id IN (SELECT value FROM json_each(?))",
         (moment, ids),
     )
-    signature = "cs.signature" if _has_table(connection, "channel_settings") else "NULL"
+    signature = "cs.signature" if has_table(connection, "channel_settings") else "NULL"
     join_settings = (
         " LEFT JOIN channel_settings cs ON cs.chat_id = d.chat_id" if signature != "NULL" else ""
     )
     rows = connection.execute(
         "SELECT d.id, d.chat_id, d.thread_id, c.kind AS chat_kind, d.kind, d.priority,"
-        " d.article_id, d.body, COALESCE(c.language, 'ru') AS language, s.timezone,"
+        " d.article_id, d.body, COALESCE(c.language, 'ru') AS language,"
+        " COALESCE((SELECT s.timezone FROM subscriptions s"
+        "   WHERE s.chat_id = d.chat_id AND s.thread_id = d.thread_id),"
+        "  (SELECT s.timezone FROM subscriptions s WHERE s.chat_id = d.chat_id"
+        "   ORDER BY s.thread_id LIMIT 1)) AS timezone,"
         f" {signature} AS signature, d.due_at, d.attempts"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
-        " LEFT JOIN subscriptions s ON s.chat_id = d.chat_id AND s.thread_id = d.thread_id"
         f"{join_settings}"
         " WHERE d.id IN (SELECT value FROM json_each(?))"
         " ORDER BY d.priority, d.due_at, d.id",
@@ -198,7 +276,7 @@ def claim_due(
     ]
 
 
-def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+def has_table(connection: sqlite3.Connection, name: str) -> bool:
     return (
         connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
