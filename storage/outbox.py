@@ -44,9 +44,22 @@ RULE_MATCH = """EXISTS (
 ``section_slug``) matches: regions × sections × topics, an empty part meaning "any"."""
 
 _PLAN = """
-WITH new_articles AS (
-    SELECT a.id, a.story_id, a.published_at, a.section_slug
-    FROM articles a WHERE a.id IN (SELECT value FROM json_each(:ids))
+WITH article AS (
+    SELECT id, story_id, published_at, section_slug FROM articles WHERE id = :article
+),
+unmatched_rules (rule_id) AS (
+    SELECT rule_id FROM rule_regions GROUP BY rule_id HAVING MAX(region_code IN
+        (SELECT region_code FROM article_regions WHERE article_id = :article)) = 0
+    UNION ALL
+    SELECT rule_id FROM rule_sections GROUP BY rule_id HAVING MAX(section_slug =
+        (SELECT section_slug FROM article)) = 0
+    UNION ALL
+    SELECT rule_id FROM rule_topics GROUP BY rule_id HAVING MAX(topic_slug IN
+        (SELECT topic_slug FROM article_topics WHERE article_id = :article)) = 0
+),
+matched (subscription_id) AS (
+    SELECT DISTINCT subscription_id FROM subscription_rules
+    WHERE id NOT IN (SELECT rule_id FROM unmatched_rules)
 ),
 holds (timezone, quiet_start, quiet_end, until) AS (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
@@ -59,22 +72,32 @@ channel_due (chat_id, thread_id, due_at) AS (
 )
 INSERT OR IGNORE INTO deliveries
     (chat_id, thread_id, kind, dedupe_key, article_id, priority, due_at, created_at)
-SELECT s.chat_id, COALESCE(cd.thread_id, s.thread_id), 'article', 'story:' || n.story_id, n.id,
+SELECT s.chat_id,
+       CASE WHEN c.kind = 'channel'
+            THEN COALESCE((SELECT thread_id FROM channel_due WHERE chat_id = s.chat_id),
+                          s.thread_id)
+            ELSE s.thread_id END,
+       'article', 'story:' || n.story_id, n.id,
        CASE WHEN c.kind = 'channel' THEN :channel ELSE :instant END,
-       CASE WHEN c.kind = 'channel' THEN COALESCE(cd.due_at, :now)
-            ELSE COALESCE(h.until, :now) END,
+       CASE WHEN c.kind = 'channel'
+            THEN COALESCE((SELECT due_at FROM channel_due WHERE chat_id = s.chat_id), :now)
+            WHEN s.quiet_start IS NULL THEN :now
+            ELSE COALESCE((SELECT until FROM holds h WHERE h.timezone IS s.timezone
+                           AND h.quiet_start = s.quiet_start AND h.quiet_end = s.quiet_end),
+                          :now) END,
        :now
-FROM new_articles n
-JOIN subscriptions s ON s.since <= n.published_at AND s.paused = 0
+FROM article n
+JOIN matched m
+JOIN subscriptions s ON s.id = m.subscription_id AND s.paused = 0
+    AND s.since <= n.published_at
 JOIN chats c ON c.id = s.chat_id AND c.active = 1
-LEFT JOIN holds h ON s.quiet_start IS NOT NULL AND h.timezone IS s.timezone
-    AND h.quiet_start = s.quiet_start AND h.quiet_end = s.quiet_end
-LEFT JOIN channel_due cd ON c.kind = 'channel' AND cd.chat_id = s.chat_id
 WHERE (s.mode = 'instant' OR c.kind = 'channel')
-  AND (c.kind <> 'channel' OR cd.chat_id IS NOT NULL OR NOT :channels_linked)
-  AND {match}
-ORDER BY n.id
-""".format(match=RULE_MATCH.format(subscription="s", article="n"))
+  AND (c.kind <> 'channel' OR NOT :channels_linked
+       OR EXISTS (SELECT 1 FROM channel_due WHERE chat_id = s.chat_id))
+"""
+"""One article's deliveries. A rule matches unless one of its non-empty parts misses the
+article: the rules that miss are found by three grouped scans of the rule tables (one per
+part), the rest lead to their subscriptions. Set-based: no step per chat."""
 
 
 def plan_article_deliveries(
@@ -92,7 +115,8 @@ def plan_article_deliveries(
     part meaning "any") and the article was not published before the subscription began
     (``since``): no backlog for a new subscriber. Digest-mode subscriptions get no row here
     (the digest job builds theirs). One set-based ``INSERT … SELECT`` whatever the number of
-    chats; the unique key drops a second article of a story already planned for a chat.
+    chats (one per article); the unique key drops a second article of a story already
+    planned for a chat.
 
     Instant pushes are due ``now``, or when the subscription's quiet hours end
     (``quiet_until``, evaluated once per distinct zone and window, not per chat). Channels
@@ -113,21 +137,19 @@ def plan_article_deliveries(
             if until is not None and until > now:
                 holds.append((zone, start, end, to_db(until)))
     linked = has_table(connection, "channel_settings")
-    channels = _channel_due(connection, now, next_slot) if linked else []
-    connection.execute(
-        _PLAN,
-        {
-            "ids": json.dumps(list(article_ids)),
-            "holds": json.dumps(holds),
-            "channels": json.dumps(channels),
-            "channels_linked": int(linked),
-            "now": to_db(now),
-            "channel": int(Priority.CHANNEL),
-            "instant": int(Priority.INSTANT),
-        },
-    )
-    # changes(), not total_changes: the latter also counts rows the OR IGNORE dropped.
-    planned: int = connection.execute("SELECT changes()").fetchone()[0]
+    parameters: dict[str, str | int] = {
+        "holds": json.dumps(holds),
+        "channels": json.dumps(_channel_due(connection, now, next_slot) if linked else []),
+        "channels_linked": int(linked),
+        "now": to_db(now),
+        "channel": int(Priority.CHANNEL),
+        "instant": int(Priority.INSTANT),
+    }
+    planned = 0
+    for article_id in sorted(set(article_ids)):  # a statement per article, none per chat
+        connection.execute(_PLAN, {**parameters, "article": article_id})
+        # changes(), not total_changes: the latter also counts rows the OR IGNORE dropped.
+        planned += connection.execute("SELECT changes()").fetchone()[0]
     return planned
 
 
