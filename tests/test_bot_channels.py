@@ -13,7 +13,7 @@ import pytest_asyncio
 from aiogram.types import ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, User
 from aiogram.utils.i18n import I18n
 
-from bot.delivery.channels import MissingRight, missing_right
+from bot.delivery.channels import MissingRight, missing_right, posting_refused
 from bot.domain.channels import ChannelMode
 from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority, story_key
 from bot.tagging.language import Language
@@ -323,3 +323,22 @@ def test_a_missing_right_in_words(language: str, text: str) -> None:
     i18n: I18n = build_i18n()
     with i18n.context(), i18n.use_locale(language):
         assert error_text(MissingRight("@c", "Канал", "can_post_messages")) == text
+
+
+@pytest.mark.parametrize(
+    ("description", "refused"),
+    [
+        ("Bad Request: need administrator rights in the channel chat", True),
+        ("Bad Request: not enough rights to send text messages to the chat", True),
+        ("Forbidden: bot is not a member of the channel chat", True),
+        ("Forbidden: bot was kicked from the channel chat", True),
+        ("Bad Request: CHAT_WRITE_FORBIDDEN", True),
+        ("Bad Request: CHAT_ADMIN_REQUIRED", True),
+        ("Bad Request: can't parse entities: unexpected end tag", False),
+        ("Bad Request: message is too long", False),
+        ("Bad Request: wrong file identifier/HTTP URL specified", False),
+        ("Too Many Requests: retry after 5", False),
+    ],
+)
+def test_which_refusals_mean_the_right_is_gone(description: str, refused: bool) -> None:
+    assert posting_refused(description) is refused
