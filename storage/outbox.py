@@ -92,8 +92,7 @@ JOIN subscriptions s ON s.id = m.subscription_id AND s.paused = 0
     AND s.since <= n.published_at
 JOIN chats c ON c.id = s.chat_id AND c.active = 1
 WHERE (s.mode = 'instant' OR c.kind = 'channel')
-  AND (c.kind <> 'channel' OR NOT :channels_linked
-       OR EXISTS (SELECT 1 FROM channel_due WHERE chat_id = s.chat_id))
+  AND (c.kind <> 'channel' OR EXISTS (SELECT 1 FROM channel_due WHERE chat_id = s.chat_id))
 """
 """One article's deliveries. A rule matches unless one of its non-empty parts misses the
 article: the rules that miss are found by three grouped scans of the rule tables (one per
@@ -136,11 +135,9 @@ def plan_article_deliveries(
             until = quiet_until(now, zone, start, end)
             if until is not None and until > now:
                 holds.append((zone, start, end, to_db(until)))
-    linked = has_table(connection, "channel_settings")
     parameters: dict[str, str | int] = {
         "holds": json.dumps(holds),
-        "channels": json.dumps(_channel_due(connection, now, next_slot) if linked else []),
-        "channels_linked": int(linked),
+        "channels": json.dumps(_channel_due(connection, now, next_slot)),
         "now": to_db(now),
         "channel": int(Priority.CHANNEL),
         "instant": int(Priority.INSTANT),
@@ -238,6 +235,7 @@ def claim_due(
             "SELECT chat_id FROM deliveries WHERE state = 'sending'"
         )
     )
+    busy.update(_channels_in_gap(connection, now))
     chosen: list[int] = []
     for priority in Priority:
         cursor = connection.execute(_CLAIMABLE, (int(priority), moment))
@@ -260,10 +258,6 @@ def claim_due(
         " WHERE id IN (SELECT value FROM json_each(?))",
         (moment, ids),
     )
-    signature = "cs.signature" if has_table(connection, "channel_settings") else "NULL"
-    join_settings = (
-        " LEFT JOIN channel_settings cs ON cs.chat_id = d.chat_id" if signature != "NULL" else ""
-    )
     rows = connection.execute(
         "SELECT d.id, d.chat_id, d.thread_id, c.kind AS chat_kind, d.kind, d.priority,"
         " d.article_id, d.body, COALESCE(c.language, 'ru') AS language,"
@@ -271,9 +265,9 @@ def claim_due(
         "   WHERE s.chat_id = d.chat_id AND s.thread_id = d.thread_id),"
         "  (SELECT s.timezone FROM subscriptions s WHERE s.chat_id = d.chat_id"
         "   ORDER BY s.thread_id LIMIT 1)) AS timezone,"
-        f" {signature} AS signature, d.due_at, d.attempts"
+        " cs.signature, d.due_at, d.attempts"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
-        f"{join_settings}"
+        " LEFT JOIN channel_settings cs ON cs.chat_id = d.chat_id"
         " WHERE d.id IN (SELECT value FROM json_each(?))"
         " ORDER BY d.priority, d.due_at, d.id",
         (ids,),
@@ -298,13 +292,45 @@ def claim_due(
     ]
 
 
-def has_table(connection: sqlite3.Connection, name: str) -> bool:
-    return (
-        connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        is not None
-    )
+def _channels_in_gap(connection: sqlite3.Connection, now: datetime) -> list[int]:
+    """Instant-mode channels whose minimum gap since their last post (here: the last one
+    Telegram accepted) has not passed. Batched channels' gaps are between slots, not posts
+    (see :mod:`bot.delivery.slots`), and were applied when their posts were planned."""
+    found: list[int] = []
+    for chat_id, gap, last_post_at in connection.execute(
+        "SELECT cs.chat_id, cs.min_gap_seconds, cs.last_post_at FROM channel_settings cs"
+        " WHERE cs.mode = 'instant' AND cs.min_gap_seconds > 0 AND cs.paused = 0"
+    ):
+        last = max_moment(from_db_optional(last_post_at), last_sent_at(connection, chat_id))
+        if last is not None and last + timedelta(seconds=gap) > now:
+            found.append(chat_id)
+    return found
+
+
+def max_moment(*moments: datetime | None) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+def last_sent_at(connection: sqlite3.Connection, chat_id: int) -> datetime | None:
+    """When Telegram last accepted a delivery to the chat (any topic), if ever."""
+    row = connection.execute(
+        "SELECT MAX(sent_at) FROM deliveries WHERE chat_id = ? AND state = 'sent'", (chat_id,)
+    ).fetchone()
+    return from_db_optional(row[0])
+
+
+def retime_pending_posts(
+    connection: sqlite3.Connection, chat_id: int, *, due_at: datetime, now: datetime
+) -> int:
+    """Move the chat's article posts that are still waiting for a later moment (due after
+    ``now``) to ``due_at``: a channel whose mode, slots or gap changed posts them at its
+    new next slot. Posts already due (a slot that has come) are left to the sender."""
+    return connection.execute(
+        "UPDATE deliveries SET due_at = ? WHERE chat_id = ? AND state = 'pending'"
+        " AND kind = 'article' AND due_at > ? AND due_at <> ?",
+        (to_db(due_at), chat_id, to_db(now), to_db(due_at)),
+    ).rowcount
 
 
 def mark_sent(
