@@ -1,0 +1,2 @@
+-- PLACEHOLDER so that 0004 has no gap on the "outbox" branch. The "layout" engineer owns 0003
+-- (conversations); on merge take theirs.
