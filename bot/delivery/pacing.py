@@ -135,6 +135,7 @@ class Pacer:
         self._free = _Spacing(limits.interval(paid=False), limits.late_slack)
         self._paid = _Spacing(limits.interval(paid=True), limits.late_slack)
         self._chats: dict[int, _ChatPace] = {}
+        self._global_pause = float("-inf")
         self._private_rate = limits.private_per_second * (1.0 - limits.margin)
         self._group_window = GROUP_WINDOW_SECONDS * (1.0 + limits.margin)
         self._sends = 0
@@ -149,6 +150,16 @@ class Pacer:
         if not self.limits.enabled:
             return 0.0
         return self._spacing(paid).wait(self.clock())
+
+    def paused_for(self, chat_id: int) -> float:
+        """Seconds a 429 still holds sends to the chat (its own pause, or the global one):
+        a send booked before the 429 came waits this long again before it goes."""
+        if not self.limits.enabled:
+            return 0.0
+        now = self.clock()
+        pace = self._chats.get(chat_id)
+        own = pace.paused_until if pace is not None else float("-inf")
+        return max(0.0, own - now, self._global_pause - now)
 
     # chats -------------------------------------------------------------------------------
 
@@ -259,6 +270,7 @@ class Pacer:
             had_recent = sum(1 for moment in pace.sent if moment > horizon) > 1
         if had_recent:
             return Scope.CHAT
+        self._global_pause = max(self._global_pause, until)
         self._free.pause_until(until)
         self._paid.pause_until(until)
         return Scope.GLOBAL

@@ -117,7 +117,7 @@ class SenderPolicy:
 def backoff(attempts: int) -> timedelta:
     """The wait before trying again after ``attempts`` tries that hit a network error or a
     5xx: 5 s, 10 s, 20 s, … up to 10 minutes."""
-    doubled = FIRST_BACKOFF * (2 ** max(0, min(attempts - 1, 16)))
+    doubled: timedelta = FIRST_BACKOFF * (2 ** max(0, min(attempts - 1, 16)))
     return min(doubled, MAX_BACKOFF)
 
 
@@ -302,6 +302,9 @@ class Sender:
                     )
                 if reserved > 0:
                     await self._sleep(reserved)
+                # A 429 that came while this send waited for its slot holds it too.
+                while (paused := self._pacer.paused_for(item.chat_id)) > 0:
+                    await self._sleep(paused)
                 await self._deliver_now(item, report)
         except Exception:  # a defect: the row goes back, the next pass tries again
             log.exception("delivery %d to chat %d failed unexpectedly", item.id, item.chat_id)
@@ -433,15 +436,15 @@ class Sender:
             return None
         chat_id = item.chat_id
         if any(words in description for words in _PARSE_DESCRIPTIONS):
+            source = (outgoing.caption_html or "") if outgoing.as_photo else outgoing.html
             log.error(
                 "delivery %d: Telegram could not parse our HTML (%s); sent as plain text."
                 " This is a rendering defect: %r",
                 item.id,
                 error.message,
-                (outgoing.caption_html if outgoing.as_photo else outgoing.html)[:300],
+                source[:300],
             )
             report.plain += 1
-            source = (outgoing.caption_html or "") if outgoing.as_photo else outgoing.html
             return await self._again(
                 item, report, chat_id, lambda: self._post_plain(chat_id, item, source)
             )
