@@ -17,7 +17,11 @@ from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import User
 from aiogram.utils.token import TokenValidationError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -27,7 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import event_loop
 from bot.app.composition import IngestRuntime, build_language, ingest_runtime
 from bot.app.config import Settings
-from bot.app.scheduling import IngestJob, build_scheduler
+from bot.app.scheduling import IngestJob, Job, build_scheduler, stop_jobs
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.readers.catalog import Catalog
@@ -72,6 +76,20 @@ async def check_token(bot: Bot, api_url: str) -> User:
         ) from None
     except TelegramNetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {api_url}: {error.message}") from None
+    except ClientDecodeError as error:
+        raise ConfigError(
+            f"the server at {api_url} did not answer as a Bot API ({_not_bot_api(error)}):"
+            " check TELEGRAM_API_URL"
+        ) from None
+
+
+def _not_bot_api(error: ClientDecodeError) -> str:
+    """What the answer to ``getMe`` looked like, in a few words."""
+    if isinstance(error.data, bytes | str):
+        text = error.data.decode(errors="replace") if isinstance(error.data, bytes) else error.data
+        start = " ".join(text.split())[:40]
+        return f"its answer is not JSON: «{start}…»" if start else "its answer was empty"
+    return "its answer is JSON, but not a Bot API response"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +103,8 @@ class BotRuntime:
     reader: NewsReader
     catalog: Catalog
     ingest_job: IngestJob
+    jobs: tuple[Job, ...]
+    """Every scheduled job, the ingest job first."""
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
 
@@ -199,7 +219,8 @@ async def bot_runtime(
             await set_commands(bot)
 
             ingest_job = IngestJob(ingest.ingestor)
-            scheduler = build_scheduler(ingest_job, clock=clock)
+            jobs: tuple[Job, ...] = (ingest_job,)  # delivery's jobs join here
+            scheduler = build_scheduler(jobs, clock=clock)
             if start_scheduler:
                 scheduler.start()
             runtime = BotRuntime(
@@ -212,15 +233,14 @@ async def bot_runtime(
                 reader=reader,
                 catalog=catalog,
                 ingest_job=ingest_job,
+                jobs=jobs,
                 scheduler=scheduler,
                 in_flight=in_flight,
             )
             try:
                 yield runtime
             finally:
-                if scheduler.running:
-                    scheduler.shutdown(wait=False)
-                await ingest_job.wait_idle()
+                await stop_jobs(scheduler, jobs)
                 try:
                     async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
                         await in_flight.drain()
