@@ -31,6 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import event_loop
 from bot.app.composition import IngestRuntime, build_language, ingest_runtime
 from bot.app.config import Settings
+from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, Job, build_scheduler, stop_jobs
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
@@ -207,7 +208,7 @@ async def bot_runtime(
             )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
-                disable_fsm=True,  # no conversation states: every step lives in callback data
+                storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
                 subscriptions=subscriptions,
                 reader=reader,
                 catalog=catalog,
