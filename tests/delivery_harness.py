@@ -13,19 +13,21 @@ from pathlib import Path
 from aiogram import Bot
 from aiogram.client.telegram import TelegramAPIServer
 
+from bot.app.composition import load_reference
 from bot.delivery.pacing import Pacer, PacingLimits
 from bot.delivery.rendering import CardRenderer
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle
 from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority, broadcast_key
-from bot.domain.models import ChatKind
+from bot.domain.models import ArticleDraft, ChatKind
+from bot.readers.catalog import Catalog
 from bot.readers.subscriptions import Choices, SubscriptionService
-from bot.telegram.articles import Names
-from bot.telegram.i18n import build_i18n
 from bot.telegram.session import JsonAiohttpSession
 from storage import outbox
 from storage.articles import ArticleRepository
 from storage.database import Database
+from storage.reference import ReferenceRepository
+from storage.sending import article_for_card
 from tests.telegram_stand import ManualClock, RateLimits, StandChat, TelegramStand
 
 START = datetime(2026, 3, 17, 6, 0, tzinfo=UTC)
@@ -35,12 +37,6 @@ _STAND_KINDS = {
     "supergroup": ChatKind.SUPERGROUP,
     "channel": ChatKind.CHANNEL,
 }
-
-
-class NoNames:
-    regions: dict[str, object] = {}  # noqa: RUF012
-    sections: dict[str, object] = {}  # noqa: RUF012
-    topics: dict[str, object] = {}  # noqa: RUF012
 
 
 @dataclass
@@ -87,6 +83,31 @@ class DeliveryRig:
         ]
         now = self.now()
         return await self.database.write(lambda c: outbox.enqueue(c, rows, now=now))
+
+    async def store_article(self, *, title: str, image_url: str | None = None) -> tuple[int, int]:
+        """An Irkutsk article as ingest stores it; (article id, story id)."""
+        now = self.now()
+        draft = ArticleDraft(
+            identity_key=f"test:{title}",
+            guid=None,
+            url=f"https://irk.example/{abs(hash(title))}",
+            title=title,
+            title_key=title.lower(),
+            teaser="Протяженность путей увеличится на 3,5 тыс. км к 2030 году.",
+            text="",
+            image_url=image_url,
+            published_at=now,
+            fetched_at=now,
+            section="regional",
+            regions=("RU-IRK",),
+            topics=(),
+            content_hash=title,
+        )
+        async with self.database.transaction() as connection:
+            [saved] = await ArticleRepository.save(connection, None, [draft])
+        stored = await self.database.read(lambda c: article_for_card(c, saved.article_id))
+        assert stored is not None
+        return stored.id, stored.story_id
 
     async def counts(self) -> dict[str, int]:
         return await self.database.read(outbox.counts)
@@ -135,15 +156,23 @@ async def delivery_rig(
             sleep = ClockSleepTo(clock)
             pacer = Pacer(pacing or PacingLimits(), clock)
             throttle = Throttle(pacer, sleep=sleep)
-            names: Names = NoNames()  # type: ignore[assignment]
+            reference = load_reference()
+            await ReferenceRepository(database).sync(
+                reference.regions, reference.sections, reference.topics
+            )
+            names = Catalog(
+                database=database,
+                regions=reference.regions,
+                sections=reference.sections,
+                topics=reference.topics,
+                clock=rig_now,
+            )
             sender = Sender(
                 database=database,
                 bot=bot,
                 throttle=throttle,
                 chats=subscriptions,
-                renderer=CardRenderer(
-                    articles=ArticleRepository(database), names=names, i18n=build_i18n()
-                ),
+                renderer=CardRenderer(database=database, names=names),
                 clock=rig_now,
                 # One send at a time: on a manual clock, sends in flight together would all reach
                 # the stand at whatever moment the clock had been moved to meanwhile.

@@ -19,8 +19,10 @@ from bot.delivery.pacing import PacingLimits
 from bot.delivery.rendering import plain_text
 from bot.delivery.sender import SenderPolicy, backoff, gives_up
 from bot.delivery.throttle import pace_handler_bot
-from bot.domain.delivery import Priority
+from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority, story_key
+from bot.domain.models import ChatKind
 from bot.telegram.retry import RetryAfterMiddleware
+from storage import outbox
 from tests.delivery_harness import START, delivery_rig
 from tests.telegram_stand import RateLimits
 
@@ -315,3 +317,77 @@ async def test_pacing_off_sends_without_waiting(tmp_path: Path) -> None:
         assert rig.clock() == 1000.0
         counted = Counter(call.params["chat_id"] for call in stand.calls("sendMessage"))
         assert set(counted.values()) == {1}
+
+
+async def test_an_article_goes_out_as_its_card_text_with_a_preview_or_a_photo(
+    tmp_path: Path,
+) -> None:
+    async with delivery_rig(tmp_path) as rig:
+        stand = rig.stand
+        anna = stand.private_chat(stand.user(9501, "Анна"))
+        john = stand.private_chat(stand.user(9502, "John", language_code="en"))
+        await rig.register([anna])
+        await rig.subscriptions.register_chat(
+            john.id, kind=ChatKind.PRIVATE, title="", language_code="en"
+        )
+        plain_id, plain_story = await rig.store_article(title="БАМ удлинят на 3,5 тыс. км")
+        photo_id, photo_story = await rig.store_article(
+            title="Новый мост через Ангару", image_url="https://irk.example/bridge.jpg"
+        )
+        now = rig.now()
+        rows = [
+            PlannedDelivery(
+                chat_id=chat.id,
+                kind=DeliveryKind.ARTICLE,
+                dedupe_key=story_key(story),
+                priority=Priority.INSTANT,
+                due_at=now,
+                article_id=article,
+            )
+            for chat in (anna, john)
+            for article, story in ((plain_id, plain_story), (photo_id, photo_story))
+        ]
+        await rig.database.write(lambda c: outbox.enqueue(c, rows, now=now))
+
+        await rig.drain()
+
+        text_card, photo_card = stand.messages_in(anna)
+        assert (text_card.text or "").startswith("БАМ удлинят на 3,5 тыс. км")
+        assert "#Иркутская_область" in (text_card.text or "")
+        assert photo_card.media
+        assert (photo_card.caption or "").startswith("Новый мост через Ангару")
+        english_text, _english_photo = stand.messages_in(john)
+        assert "#Irkutsk_Oblast" in (english_text.text or "")
+        [preview] = [
+            call.params["link_preview_options"]
+            for call in stand.calls("sendMessage")
+            if call.params["chat_id"] == anna.id
+        ]
+        assert "irk.example" in str(preview)
+
+
+async def test_a_photo_telegram_cannot_fetch_is_sent_as_the_text_card(tmp_path: Path) -> None:
+    async with delivery_rig(tmp_path) as rig:
+        stand = rig.stand
+        anna = stand.private_chat(stand.user(9601, "Анна"))
+        await rig.register([anna])
+        article, story = await rig.store_article(
+            title="Новый мост через Ангару", image_url="https://irk.example/bridge.jpg"
+        )
+        stand.fail_next(
+            "sendPhoto", error_code=400, description="Bad Request: failed to get HTTP URL content"
+        )
+        now = rig.now()
+        row = PlannedDelivery(
+            chat_id=anna.id,
+            kind=DeliveryKind.ARTICLE,
+            dedupe_key=story_key(story),
+            priority=Priority.INSTANT,
+            due_at=now,
+            article_id=article,
+        )
+        await rig.database.write(lambda c: outbox.enqueue(c, [row], now=now))
+        await rig.drain()
+        [card] = stand.messages_in(anna)
+        assert not card.media
+        assert (card.text or "").startswith("Новый мост через Ангару")

@@ -5,25 +5,24 @@ an :class:`~bot.domain.delivery.OutboxItem`: a digest or broadcast carries its H
 ``body``; an article item is rendered at send time in the chat's language and time zone
 (many chats get one article, so articles are read once and kept a while).
 
-Until the digests engineer's ``bot.telegram.cards.render_card`` is merged, an article's card
-is the reader's teaser (:func:`bot.telegram.articles.article_teaser`) with the channel's
-signature line under it.
+An article's card is :func:`bot.telegram.cards.render_card` (a photo with a caption when
+the article has an image and the caption fits, else text with a link preview).
 """
 
 from __future__ import annotations
 
-import html
+import sqlite3
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Protocol
 
-from aiogram.utils.i18n import I18n
-
 from bot.domain.delivery import OutboxItem
 from bot.domain.models import Article
-from bot.telegram.articles import Names, article_teaser
+from bot.telegram.articles import Names
+from bot.telegram.cards import render_card
+from storage.database import Database
+from storage.sending import article_for_card, source_name
 
 ARTICLE_CACHE_SIZE = 256
 
@@ -46,10 +45,6 @@ class Outgoing:
         return Outgoing(self.html, preview_url=self.preview_url)
 
 
-class ArticleSource(Protocol):
-    async def get_many(self, ids: Sequence[int]) -> tuple[Article, ...]: ...
-
-
 class Renderer(Protocol):
     async def render(self, item: OutboxItem) -> Outgoing | None:
         """The message for the item; None when there is nothing to send (article gone)."""
@@ -58,36 +53,50 @@ class Renderer(Protocol):
 class CardRenderer:
     """Bodies as they are; articles as cards in the chat's language and zone."""
 
-    def __init__(self, *, articles: ArticleSource, names: Names, i18n: I18n) -> None:
-        self._articles = articles
+    def __init__(self, *, database: Database, names: Names) -> None:
+        self._db = database
         self._names = names
-        self._i18n = i18n
-        self._cache: OrderedDict[int, Article | None] = OrderedDict()
+        self._articles: OrderedDict[int, tuple[Article, str | None] | None] = OrderedDict()
 
     async def render(self, item: OutboxItem) -> Outgoing | None:
         if item.body is not None:
             return Outgoing(item.body)
         if item.article_id is None:
             return None
-        article = await self._article(item.article_id)
-        if article is None:
+        found = await self._article(item.article_id)
+        if found is None:
             return None
-        with self._i18n.context(), self._i18n.use_locale(item.language):
-            card = article_teaser(article, self._names, zone=item.timezone).as_html()
-        if item.signature:
-            card = f"{card}\n\n{html.escape(item.signature, quote=False)}"
-        return Outgoing(card, preview_url=article.url)
+        article, source = found
+        card = render_card(
+            article,
+            self._names,
+            language=item.language,
+            zone=item.timezone,
+            source_name=source,
+            signature=item.signature,
+        )
+        return Outgoing(card.html, card.photo_url, card.caption_html, card.preview_url)
 
-    async def _article(self, article_id: int) -> Article | None:
-        if article_id in self._cache:
-            self._cache.move_to_end(article_id)
-            return self._cache[article_id]
-        found = await self._articles.get_many([article_id])
-        article = found[0] if found else None
-        self._cache[article_id] = article
-        if len(self._cache) > ARTICLE_CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return article
+    async def _article(self, article_id: int) -> tuple[Article, str | None] | None:
+        """The article and its source's name, read once for the many chats that get it."""
+        if article_id in self._articles:
+            self._articles.move_to_end(article_id)
+            return self._articles[article_id]
+
+        def read(connection: sqlite3.Connection) -> tuple[Article, str | None] | None:
+            article = article_for_card(connection, article_id)
+            if article is None:
+                return None
+            source = (
+                None if article.source_id is None else source_name(connection, article.source_id)
+            )
+            return article, source
+
+        found = await self._db.read(read)
+        self._articles[article_id] = found
+        if len(self._articles) > ARTICLE_CACHE_SIZE:
+            self._articles.popitem(last=False)
+        return found
 
 
 class _TextOnly(HTMLParser):
