@@ -77,6 +77,7 @@ FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 IDLE_POLL_SECONDS = 1.0
 MIN_POLL_SECONDS = 0.05
+STOP_CHECK_SECONDS = 0.5
 PACED_HOLD_SECONDS = 2.0
 """A chat a reply got to first is waited for in place up to this long, else put back."""
 
@@ -190,6 +191,14 @@ class Sender:
             log.warning("%d deliveries were in flight at the last stop; sending again", recovered)
         return recovered
 
+    def stop(self) -> None:
+        """Shutting down: a pass running sends what it has started, puts the rest back and
+        returns; no pass starts after this."""
+        self._stopping = True
+
+    def _stopped(self, stop: asyncio.Event | None) -> bool:
+        return self._stopping or (stop is not None and stop.is_set())
+
     def wake(self) -> None:
         """New deliveries were planned: look now rather than at the next poll."""
         self._wake.set()
@@ -231,18 +240,19 @@ class Sender:
     async def run_once(self, *, stop: asyncio.Event | None = None) -> SendReport:
         """Send everything due now (claiming in batches) and record each answer."""
         report = SendReport()
+        if self._stopping:
+            return report
         async with self._pass:
             tasks: set[asyncio.Task[None]] = set()
             try:
-                while stop is None or not stop.is_set():
+                while not self._stopped(stop):
                     items = await self._claim()
                     if not items:
                         break
                     for index, item in enumerate(items):
-                        if stop is not None and stop.is_set():
+                        if not await self._start(item, report, tasks, stop):
                             await self._put_back(items[index:])
                             break
-                        await self._start(item, report, tasks)
             finally:
                 if tasks:
                     await asyncio.gather(*tasks, return_exceptions=True)
@@ -273,16 +283,25 @@ class Sender:
         await self._db.write(put_back)
 
     async def _start(
-        self, item: OutboxItem, report: SendReport, tasks: set[asyncio.Task[None]]
-    ) -> None:
-        """Wait for a global slot, then send the item in a task of its own."""
+        self,
+        item: OutboxItem,
+        report: SendReport,
+        tasks: set[asyncio.Task[None]],
+        stop: asyncio.Event | None,
+    ) -> bool:
+        """Wait for a global slot, then send the item in a task of its own; False if the
+        sender is stopping (the item is not started)."""
         paid = self.policy.paid_broadcast
         while (wait := self._pacer.global_wait(paid=paid)) > 0:
-            await self._sleep(wait)
+            if self._stopped(stop):
+                return False
+            await self._sleep(min(wait, STOP_CHECK_SECONDS))
+        if self._stopped(stop):
+            return False
         held = self._pacer.chat_wait(item.chat_id)
         if held > PACED_HOLD_SECONDS:
             await self._retry(item, report, held, "paced: the chat's limit was reached")
-            return
+            return True
         await self._room.acquire()
         reserved = None
         if not held and not self._throttle.turn_taken(item.chat_id):
@@ -290,6 +309,7 @@ class Sender:
         task = asyncio.create_task(self._deliver(item, report, reserved))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+        return True
 
     # one delivery ------------------------------------------------------------------------
 
