@@ -37,6 +37,7 @@ MonotonicClock = Callable[[], float]
 
 PRIVATE_KIND = "private"
 GROUP_WINDOW_SECONDS = 60.0
+_EPSILON = 1e-9  # float dust: a wait this short is none
 _PRUNE_EVERY = 4096  # sends between sweeps of chats whose limits have run out
 
 
@@ -56,8 +57,8 @@ class PacingLimits:
     private_per_second: float = 1.0
     private_burst: int = 3
     group_per_minute: int = 20
-    margin: float = 0.02
-    late_slack: float = 0.005
+    margin: float = 0.015
+    late_slack: float = 0.01
     enabled: bool = True
 
     def __post_init__(self) -> None:
@@ -178,12 +179,13 @@ class Pacer:
     def _own_wait(self, pace: _ChatPace, now: float) -> float:
         if pace.private:
             tokens = self._tokens(pace, now)
-            return 0.0 if tokens >= 1 else (1 - tokens) / self._private_rate
+            return 0.0 if tokens >= 1 - _EPSILON else (1 - tokens) / self._private_rate
         window = self._group_window
         while pace.sent and pace.sent[0] <= now - window:
             pace.sent.popleft()
         excess = len(pace.sent) + 1 - self.limits.group_per_minute
-        return 0.0 if excess <= 0 else pace.sent[excess - 1] + window - now
+        wait = 0.0 if excess <= 0 else pace.sent[excess - 1] + window - now
+        return wait if wait > _EPSILON else 0.0
 
     def chat_wait(self, chat_id: int) -> float:
         """Seconds until the chat may get another message (0: now)."""

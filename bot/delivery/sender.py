@@ -244,16 +244,25 @@ class Sender:
             return report
         async with self._pass:
             tasks: set[asyncio.Task[None]] = set()
+            # The next batch is claimed while the second half of this one goes out, so a
+            # claim never holds up the next send (a stall longer than the pacer's slack
+            # would cost a slot).
+            claiming: asyncio.Task[list[OutboxItem]] | None = asyncio.create_task(self._claim())
             try:
-                while not self._stopped(stop):
-                    items = await self._claim()
+                while claiming is not None and not self._stopped(stop):
+                    items = await claiming
+                    claiming = None
                     if not items:
                         break
                     for index, item in enumerate(items):
+                        if claiming is None and index >= len(items) // 2:
+                            claiming = asyncio.create_task(self._claim())
                         if not await self._start(item, report, tasks, stop):
                             await self._put_back(items[index:])
                             break
             finally:
+                if claiming is not None:
+                    await self._put_back(await claiming)
                 if tasks:
                     await asyncio.gather(*tasks, return_exceptions=True)
         self._add_to_totals(report)
@@ -273,6 +282,8 @@ class Sender:
 
     async def _put_back(self, items: list[OutboxItem]) -> None:
         """Claimed and not sent (stopping): pending again, due when they were."""
+        if not items:
+            return
 
         def put_back(connection: sqlite3.Connection) -> None:
             for item in items:
