@@ -147,13 +147,13 @@ def build_sender(
 
 
 async def drain(
-    database: Database, sender: Sender, done: Callable[[], bool], timeout: float
+    database: Database, sender: Sender, done: Callable[[], bool], seconds: float
 ) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop))
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     try:
-        while not done() and time.monotonic() < deadline:
+        while not done() and time.monotonic() < deadline:  # noqa: ASYNC110  (polls the stand)
             await asyncio.sleep(0.05)
     finally:
         stop.set()
@@ -180,7 +180,7 @@ async def bench_rate(seconds: float) -> bool:
                 )
                 try:
                     received = lambda: len(log.accepted()) >= count  # noqa: E731
-                    await drain(database, sender, received, timeout=seconds * 2 + 30)
+                    await drain(database, sender, received, seconds=seconds * 2 + 30)
                 finally:
                     await bot.session.close()
                 states = await database.read(outbox.counts)
@@ -323,8 +323,8 @@ async def bench_crash(count: int, kills: int, seed: int) -> bool:
             started = time.monotonic()
             for mark in marks:
                 process = await start_worker(path, stand)
-                while len(log.accepted()) < mark and process.returncode is None:
-                    await asyncio.sleep(chance.uniform(0.001, 0.03))
+                while len(log.accepted()) < mark and process.returncode is None:  # noqa: ASYNC110
+                    await asyncio.sleep(chance.uniform(0.001, 0.03))  # a random moment
                 process.kill()
                 await process.wait()
             process = await start_worker(path, stand)

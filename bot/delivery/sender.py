@@ -188,7 +188,11 @@ class Sender:
         doubled: Telegram may have accepted them before the crash)."""
         recovered = await self._db.write(outbox.recover_in_flight)
         if recovered:
-            log.warning("%d deliveries were in flight at the last stop; sending again", recovered)
+            log.warning(
+                "%d deliveries were claimed when the bot last stopped; sending them again"
+                " (one a chat at most may have reached Telegram already)",
+                recovered,
+            )
         return recovered
 
     def stop(self) -> None:
