@@ -177,6 +177,7 @@ async def test_mode_rules_and_signature_are_set_in_one_line_each(owned_bot: BotH
         ("/channel_mode @irk_industry instant gap soon", "«soon» — не промежуток времени"),
         ("/channel_mode @irk_industry instant gap 2d", "Промежуток между постами — не больше"),
         ("/channel_mode @irk_industry instant tz Mars/Base", "«Mars/Base» — не часовой пояс"),
+        ("/channel_mode @irk_industry instant tz ../../etc/passwd", "«../../etc/passwd» — не"),
         ("/channel_mode @elsewhere instant", "Канал @elsewhere не подключён."),
         ("/channel_rules @irk_industry RU-IRK nonsense", "Не знаю «nonsense». Регионы — коды"),
         ("/channel_rules irk_industry", "Напишите так: /channel_rules @канал RU-IRK"),
