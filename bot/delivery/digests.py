@@ -19,10 +19,17 @@ from bot.delivery.digest import digest_messages
 from bot.delivery.periods import DigestSchedule, Period, digest_due
 from bot.domain.clock import Clock, system_clock
 from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority, digest_key
+from bot.domain.models import Article, DeliveryMode
 from bot.telegram.articles import Names
 from bot.telegram.i18n import DEFAULT_LANGUAGE
 from storage.database import Database
-from storage.digests import DigestSubscriber, digest_articles, digest_subscribers, record_digest
+from storage.digests import (
+    DigestSubscriber,
+    digest_articles,
+    digest_subscribers,
+    followed_regions,
+    record_digest,
+)
 from storage.outbox import enqueue
 from storage.timestamps import to_db
 
@@ -59,12 +66,19 @@ class DigestJob:
 
     async def run_once(self) -> DigestRun:
         now = self._clock()
-        subscribers = await self._db.read(digest_subscribers)
+        subscribers = await self._db.read(
+            lambda connection: digest_subscribers(connection, now=now)
+        )
         due = sent = messages = 0
         for subscriber in subscribers:
-            subscription = subscriber.subscription
-            last = max(subscriber.last_digest_end or subscription.since, subscription.since)
-            period = digest_due(now, DigestSchedule.of(subscription), last)
+            schedule = DigestSchedule(
+                weekly=subscriber.mode is DeliveryMode.WEEKLY,
+                at=subscriber.digest_time,
+                weekday=subscriber.digest_weekday,
+                zone=subscriber.timezone,
+            )
+            last = max(subscriber.last_digest_end or subscriber.since, subscriber.since)
+            period = digest_due(now, schedule, last)
             if period is None:
                 continue
             due += 1
@@ -76,30 +90,30 @@ class DigestJob:
         return DigestRun(due, sent, messages)
 
     async def _make(self, subscriber: DigestSubscriber, period: Period) -> int:
-        subscription = subscriber.subscription
-        articles = await self._db.read(
-            lambda connection: digest_articles(
+        def read(connection: sqlite3.Connection) -> tuple[list[Article], set[str]]:
+            articles = digest_articles(
                 connection,
-                subscription.id,
+                subscriber.subscription_id,
                 since=period.since,
                 until=period.end,
                 limit=self._max_articles,
             )
-        )
-        followed = {code for rule in subscription.rules for code in rule.regions}
+            return articles, followed_regions(connection, subscriber.subscription_id)
+
+        articles, followed = await self._db.read(read)
         bodies = digest_messages(
             articles,
             self._names,
             language=subscriber.language or DEFAULT_LANGUAGE,
-            zone=subscription.timezone,
+            zone=subscriber.timezone,
             period=period,
             prefer_regions=followed,
         )
         now = self._clock()
         rows = [
             PlannedDelivery(
-                chat_id=subscription.chat_id,
-                thread_id=subscription.thread_id,
+                chat_id=subscriber.chat_id,
+                thread_id=subscriber.thread_id,
                 kind=DeliveryKind.DIGEST,
                 dedupe_key=digest_key(to_db(period.start), part),
                 priority=Priority.DIGEST,
@@ -110,7 +124,7 @@ class DigestJob:
         ]
 
         def store(connection: sqlite3.Connection) -> int:
-            if not record_digest(connection, subscription.id, end=period.end):
+            if not record_digest(connection, subscriber.subscription_id, end=period.end):
                 return 0  # another run made it meanwhile
             return enqueue(connection, rows, now=now)
 
