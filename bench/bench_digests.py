@@ -25,9 +25,7 @@ from pathlib import Path
 from bot.app.composition import load_reference
 from bot.delivery.digests import DigestJob
 from bot.domain.clock import ManualClock
-from bot.domain.models import ArticleDraft, Region, Section, Topic
-from bot.ingest.drafting import title_key
-from storage.articles import ArticleRepository
+from bot.domain.models import Region, Section, Topic
 from storage.database import Database
 from storage.outbox import counts
 from storage.reference import ReferenceRepository
@@ -72,25 +70,37 @@ def seed_readers(connection: sqlite3.Connection, chats: int) -> None:
         )
 
 
-def article(number: int) -> ArticleDraft:
-    moment = NINE_IN_IRKUTSK - timedelta(hours=20) + timedelta(minutes=number)
-    title = f"Иркутские лесопромышленники открыли завод №{number} в Приангарье"
-    return ArticleDraft(
-        identity_key=f"digest:{number}",
-        guid=None,
-        url=f"https://news.example.org/digest/{number}",
-        title=title,
-        title_key=title_key(title),
-        teaser="",
-        text="",
-        image_url=None,
-        published_at=moment,
-        fetched_at=moment,
-        section="regional" if number % 3 else "events",
-        regions=("RU-IRK",),
-        topics=(),
-        content_hash=f"digest:{number}",
-    )
+def seed_articles(connection: sqlite3.Connection, articles: int) -> None:
+    """New Irkutsk articles fetched during the day before 09:00 (plain inserts, as the
+    ingest's writer would store them)."""
+    for number in range(articles):
+        moment = to_db(NINE_IN_IRKUTSK - timedelta(hours=20) + timedelta(minutes=number))
+        title = f"Иркутские лесопромышленники открыли завод №{number} в Приангарье"
+        story = connection.execute(
+            "INSERT INTO stories (title_key, created_at) VALUES (?, ?) RETURNING id",
+            (title, moment),
+        ).fetchone()[0]
+        article_id = connection.execute(
+            "INSERT INTO articles (story_id, identity_key, url, title, title_key, section_slug,"
+            " published_at, fetched_at, updated_at, content_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                story,
+                f"digest:{number}",
+                f"https://news.example.org/digest/{number}",
+                title,
+                title,
+                "regional" if number % 3 else "events",
+                moment,
+                moment,
+                moment,
+                f"digest:{number}",
+            ),
+        ).fetchone()[0]
+        connection.execute(
+            "INSERT INTO article_regions (article_id, region_code) VALUES (?, 'RU-IRK')",
+            (article_id,),
+        )
 
 
 async def timed_run(job: DigestJob) -> tuple[float, float, object]:
@@ -108,9 +118,7 @@ async def run(chats: int, articles: int, folder: Path) -> None:
         )
         begun = time.perf_counter()
         await database.write(lambda connection: seed_readers(connection, chats))
-        drafts = [article(number) for number in range(articles)]
-        async with database.transaction() as connection:  # as bench_fanout stores articles
-            await ArticleRepository.save(connection, None, drafts)
+        await database.write(lambda connection: seed_articles(connection, articles))
         seconds = time.perf_counter() - begun
         print(f"seeded {chats:,} readers and {articles} articles in {seconds:.1f} s")
         clock = ManualClock(NINE_IN_IRKUTSK)
