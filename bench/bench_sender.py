@@ -57,6 +57,7 @@ PIPELINE_TARGET = 600.0
 BODY = "<b>Срочно</b>: движение по БАМу восстановлено, поезда идут по графику"
 FIRST_CHAT = 10_000_000
 START = datetime(2026, 3, 17, 6, 0, tzinfo=UTC)
+REPORT_LIMIT = 64 * 1024 * 1024  # the stand's report is one JSON line
 
 
 @dataclass
@@ -207,6 +208,7 @@ async def stand_process(count: int, *, limited: bool) -> AsyncIterator[StandChan
         *arguments,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
+        limit=REPORT_LIMIT,
     )
     assert server.stdin is not None
     assert server.stdout is not None
