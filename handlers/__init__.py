@@ -11,8 +11,11 @@ The composition root calls::
 Handlers take their services by parameter name from the dispatcher's workflow data:
 ``subscriptions`` (:class:`bot.readers.subscriptions.SubscriptionService`), ``reader``
 (:class:`bot.readers.reading.NewsReader`), ``catalog`` (:class:`bot.readers.catalog.Catalog`) and
-``admin_ids`` (``frozenset[int]``, the owners: :class:`handlers.filters.IsAdmin`). The bot needs
-no default parse mode: every message says its own (HTML, see :mod:`bot.telegram.formatting`).
+``admin_ids`` (``frozenset[int]``, the owners: :class:`handlers.filters.IsAdmin`). A multi-step
+dialogue takes aiogram's ``state: FSMContext``; its state is kept in the database (the
+composition root plugs in :class:`bot.app.fsm.SqliteStorage`), so data must be plain JSON. The
+bot needs no default parse mode: every message says its own (HTML, see
+:mod:`bot.telegram.formatting`).
 """
 
 from __future__ import annotations
@@ -69,8 +72,8 @@ def build_routers(factories: Sequence[RouterFactory] = ROUTER_FACTORIES) -> list
 
     An update goes through the routers in order until one handles it, and each router
     passed costs its filters' checks, so the ones readers use most come first (their
-    commands and buttons do not overlap; the admin router only sees its owners' updates;
-    only the fallback must be last).
+    commands and buttons do not overlap; the admin router lets only its owners' updates in,
+    the rest go on; only the fallback must be last).
 
     A router can join only one parent, so every feature module builds its router in a
     factory, ``build_router() -> Router``: each call gives a new router with the module's

@@ -19,6 +19,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "FETCH_TIMEOUT",
         "DEFAULT_TIMEZONE",
         "DEFAULT_INTERVAL",
+        "FETCH_ALLOW_HOSTS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -81,3 +82,58 @@ def test_a_webhook_needs_a_secret_telegram_can_send_back(monkeypatch: pytest.Mon
         load_settings()
     monkeypatch.setenv("WEBHOOK_SECRET", "s3cret_-OK")
     assert load_settings().webhook_url == "https://bot.example"
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("1s", "Setting DEFAULT_INTERVAL: an interval must be at least 1m"),
+        ("59", "Setting DEFAULT_INTERVAL: an interval must be at least 1m"),
+        ("31d", "Setting DEFAULT_INTERVAL: «31d» is longer than 30d"),
+        ("99999999999999999d", "Setting DEFAULT_INTERVAL: «99999999999999999d» is longer"),
+        ("9" * 400, "Setting DEFAULT_INTERVAL: «9999"),
+    ],
+)
+def test_the_default_interval_follows_the_rule_for_a_sources_interval(
+    monkeypatch: pytest.MonkeyPatch, value: str, words: str
+) -> None:
+    monkeypatch.setenv("DEFAULT_INTERVAL", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(words)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("1m", 60), ("30d", 30 * 86_400)])
+def test_the_default_interval_bounds_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, value: str, seconds: int
+) -> None:
+    monkeypatch.setenv("DEFAULT_INTERVAL", value)
+    assert load_settings().default_interval == seconds
+
+
+def test_fetch_allow_hosts_takes_names_and_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FETCH_ALLOW_HOSTS", "intranet.local, 10.1.2.0/24,,")
+    settings = load_settings()
+    assert settings.fetch_allow_hosts == ("intranet.local", "10.1.2.0/24")
+    allowed = settings.fetch_allow_list()
+    assert allowed.hosts == {"intranet.local"}
+    assert [str(network) for network in allowed.networks] == ["10.1.2.0/24"]
+    monkeypatch.delenv("FETCH_ALLOW_HOSTS")
+    assert not load_settings().fetch_allow_list()
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("10.1.2.0/33", "«10.1.2.0/33» is not a network"),
+        ("intranet.local, my host", "«my host» is neither a host name nor a network"),
+    ],
+)
+def test_a_wrong_allowed_host_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, value: str, words: str
+) -> None:
+    monkeypatch.setenv("FETCH_ALLOW_HOSTS", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(f"Setting FETCH_ALLOW_HOSTS: {words}")

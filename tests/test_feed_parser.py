@@ -235,3 +235,76 @@ def test_a_feed_without_ttl_has_none() -> None:
     feed = parse_feed(read("ru_atom.xml"), url="https://kuzbass.example.ru/atom.xml")
 
     assert feed.ttl_seconds is None
+
+
+# --- hostile sizes: what one item may hold ------------------------------------------------
+
+_HUGE = 10 * 1024 * 1024
+
+
+def _rss_item(title: str, guid: str, link: str) -> str:
+    return f"<item><title>{title}</title><guid>{guid}</guid><link>{link}</link></item>"
+
+
+def test_a_ten_megabyte_title_guid_and_link_are_capped() -> None:
+    words = ("Завод " * (_HUGE // 6))[:_HUGE]
+    long_guid = "g" * (1024 * 1024)
+    long_link = "https://prom.example.ru/news/" + "p" * 3000
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{words}</title>'
+        + _rss_item(words, long_guid, long_link)
+        + _rss_item("Короткая", long_guid + "x", "https://prom.example.ru/n/2")
+        + "</channel></rss>"
+    ).encode()
+    feed = parse_feed(body, url="https://prom.example.ru/rss")
+
+    assert feed.title is not None
+    assert len(feed.title) <= 500
+    assert feed.title.endswith("…")
+    first, second = feed.items
+    assert len(first.title) <= 500
+    assert first.title.startswith("Завод Завод")
+    assert first.title.endswith("…")
+    assert first.link is None  # a cut address leads nowhere: dropped
+    assert first.guid is not None
+    assert len(first.guid) == 512
+    assert first.guid.startswith("ggg")
+    assert second.guid is not None
+    assert len(second.guid) == 512
+    assert second.guid != first.guid  # two long guids stay two
+    assert second.title == "Короткая"
+    assert second.link == "https://prom.example.ru/n/2"
+
+
+def test_a_json_feed_item_is_capped_the_same_way() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {
+                    "id": "i" * 100_000,
+                    "title": "Новость " * 200_000,
+                    "url": "https://prom.example.ru/" + "p" * 5000,
+                    "image": "https://prom.example.ru/" + "i" * 5000 + ".jpg",
+                }
+            ],
+        }
+    ).encode()
+    (item,) = parse_feed(body, url="https://prom.example.ru/feed.json").items
+    assert len(item.title) <= 500
+    assert item.guid is not None
+    assert len(item.guid) == 512
+    assert item.link is None
+    assert item.image_url is None
+
+
+@pytest.mark.parametrize("length", [511, 512])
+def test_a_guid_up_to_the_cap_is_kept_as_it_is(length: int) -> None:
+    guid = "g" * length
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel>'
+        + _rss_item("Новость", guid, "https://prom.example.ru/n/1")
+        + "</channel></rss>"
+    ).encode()
+    (item,) = parse_feed(body, url="https://prom.example.ru/rss").items
+    assert item.guid == guid

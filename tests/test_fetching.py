@@ -29,7 +29,7 @@ from bot.domain.errors import (
     FeedUnreachable,
 )
 from bot.ingest.fetching import Fetcher, FetchLimits
-from bot.ingest.fetching.address_guard import refusal_reason
+from bot.ingest.fetching.address_guard import AllowList, host_name_problem, refusal_reason
 from bot.ingest.fetching.freshness import fresh_until, retry_after_seconds
 from bot.ingest.fetching.limits import describe_size
 from bot.ingest.fetching.slots import HostSlots
@@ -341,7 +341,8 @@ async def test_loopback_is_refused_unless_allowed(web_stand: WebStand) -> None:
         with pytest.raises(FeedAddressRefused) as caught:
             await fetcher.fetch(web_stand.url("/feed.xml"))
     assert caught.value.reason == (
-        "address 127.0.0.1 is on a private network; set FETCH_ALLOW_PRIVATE=true to allow it"
+        "address 127.0.0.1 is on a private network; list it in FETCH_ALLOW_HOSTS or set"
+        " FETCH_ALLOW_PRIVATE=true to allow it"
     )
     assert web_stand.hits("/feed.xml") == 0
 
@@ -446,7 +447,8 @@ async def test_a_name_that_changes_its_answer_is_refused_at_connect(
 def test_private_and_special_addresses_are_refused(address: str) -> None:
     reason = refusal_reason(ipaddress.ip_address(address))
     assert reason == (
-        f"address {address} is on a private network; set FETCH_ALLOW_PRIVATE=true to allow it"
+        f"address {address} is on a private network; list it in FETCH_ALLOW_HOSTS or set"
+        " FETCH_ALLOW_PRIVATE=true to allow it"
     )
 
 
@@ -588,3 +590,209 @@ def test_sizes_in_words(size: int, words: str) -> None:
 def test_nonsense_limits_are_a_config_error(changes: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         FetchLimits(**changes)
+
+
+# --- hostile but harmless answers ---------------------------------------------------------
+
+_YEAR = timedelta(days=365)
+
+
+@pytest.mark.parametrize(
+    ("headers", "fresh", "retry_after"),
+    [
+        ({"Cache-Control": "max-age=" + "9" * 20}, NOW + _YEAR, None),
+        ({"Cache-Control": "max-age=" + "9" * 5000}, NOW + _YEAR, None),
+        ({"Cache-Control": "max-age=²"}, None, None),
+        ({"Cache-Control": "max-age=١٢٠"}, None, None),  # Arabic-Indic digits
+        ({"Cache-Control": "max-age=60", "Age": "9" * 20}, None, None),
+        ({"Expires": "Fri, 31 Dec 9999 23:59:59 -1400"}, None, None),
+        ({"Expires": "Mon, 01 Jan 0001 00:00:00 +1400"}, None, None),
+        (
+            {
+                "Expires": http_date(NOW + timedelta(hours=1)),
+                "Date": "Fri, 31 Dec 9999 23:59:59 -1400",
+            },
+            NOW + timedelta(hours=1),
+            None,
+        ),
+        ({"Retry-After": "²"}, None, None),
+        ({"Retry-After": "9" * 20}, None, _YEAR.total_seconds()),
+        ({"Retry-After": "Fri, 31 Dec 9999 23:59:59 -1400"}, None, None),
+    ],
+)
+async def test_caching_headers_we_cannot_use_promise_nothing_and_keep_the_body(
+    web_stand: WebStand,
+    headers: dict[str, str],
+    fresh: datetime | None,
+    retry_after: float | None,
+) -> None:
+    web_stand.add("/feed.xml", RSS, headers=headers)
+    async with fetcher_for() as fetcher:
+        result = await fetcher.fetch(web_stand.url("/feed.xml"))
+    assert result.body.decode() == RSS
+    assert result.fresh_until == fresh
+    assert result.retry_after_seconds == retry_after
+
+
+async def test_a_304_with_a_hostile_retry_after_is_still_not_modified(
+    web_stand: WebStand,
+) -> None:
+    web_stand.add("/feed.xml", RSS, etag='"v1"', headers={"Retry-After": "²", "Age": "9" * 30})
+    async with fetcher_for() as fetcher:
+        result = await fetcher.fetch(web_stand.url("/feed.xml"), etag='"v1"')
+    assert result.not_modified
+    assert result.retry_after_seconds is None
+
+
+async def test_a_429_with_an_unreadable_retry_after_is_an_http_error(web_stand: WebStand) -> None:
+    web_stand.add("/feed.xml", "slow down", status=429, headers={"Retry-After": "9" * 40})
+    async with fetcher_for() as fetcher:
+        with pytest.raises(FeedHTTPError, match="HTTP 429") as caught:
+            await fetcher.fetch(web_stand.url("/feed.xml"))
+    assert caught.value.retry_after == _YEAR.total_seconds()
+
+
+_LONG_LABEL = "a" * 64
+
+
+@pytest.mark.parametrize("limits", [LOOPBACK, FetchLimits()])
+async def test_a_host_name_part_over_63_characters_is_refused(limits: FetchLimits) -> None:
+    async with fetcher_for(limits) as fetcher:
+        with pytest.raises(FeedAddressRefused, match="longer than 63 characters"):
+            await fetcher.fetch(f"http://{_LONG_LABEL}.example/rss")
+
+
+@pytest.mark.parametrize(
+    "limits", [LOOPBACK, FetchLimits(allowed=AllowList.parse(["127.0.0.0/8"]))]
+)
+@pytest.mark.parametrize(
+    ("location", "words"),
+    [
+        (f"http://{_LONG_LABEL}.example/rss", "longer than 63 characters"),
+        (f"http://{'a.' * 127}example/rss", "longer than 253 characters"),
+        ("http://news..example/rss", "has an empty part"),
+    ],
+)
+async def test_a_redirect_to_a_host_name_no_resolver_takes_is_refused(
+    web_stand: WebStand, limits: FetchLimits, location: str, words: str
+) -> None:
+    web_stand.add_redirect("/feed.xml", location, status=302)
+    async with fetcher_for(limits) as fetcher:
+        with pytest.raises(FeedAddressRefused, match=words) as caught:
+            await fetcher.fetch(web_stand.url("/feed.xml"))
+    assert caught.value.reason.startswith(f"the address {location[:40]}")
+    assert web_stand.hits("/feed.xml") == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "problem"),
+    [
+        ("news.example", None),
+        ("news.example.", None),
+        ("a" * 63 + ".example", None),
+        ("127.0.0.1", None),
+        ("::1", None),
+        ("a" * 64 + ".example", "longer than 63 characters"),
+        (".".join(["a" * 63] * 4) + ".x", "longer than 253 characters"),
+        ("news..example", "has an empty part"),
+        ("", "no host name"),
+    ],
+)
+def test_host_names_a_resolver_cannot_take(host: str, problem: str | None) -> None:
+    found = host_name_problem(host)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert problem in found
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        ("2002:7f00:1::", "127.0.0.1"),  # 6to4
+        ("2002:a00:1::1", "10.0.0.1"),
+        ("2002:a9fe:a9fe::", "169.254.169.254"),
+        ("64:ff9b::7f00:1", "127.0.0.1"),  # NAT64, well-known prefix
+        ("64:ff9b::a00:1", "10.0.0.1"),
+        ("64:ff9b::c0a8:101", "192.168.1.1"),
+        ("64:ff9b:1::a00:1", "64:ff9b:1::a00:1"),  # local-use NAT64: private as a whole
+    ],
+)
+def test_private_ipv4_inside_6to4_and_nat64_is_refused(address: str, shown: str) -> None:
+    reason = refusal_reason(ipaddress.ip_address(address))
+    assert reason is not None
+    assert reason.startswith(f"address {shown} is on a private network")
+
+
+@pytest.mark.parametrize("address", ["2002:5db8:d822::1", "64:ff9b::5db8:d822"])
+def test_public_ipv4_inside_6to4_and_nat64_passes(address: str) -> None:
+    assert refusal_reason(ipaddress.ip_address(address)) is None
+
+
+# --- FETCH_ALLOW_HOSTS --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", ["127.0.0.0/8", "127.0.0.1", "localhost", "LOCALHOST."])
+async def test_an_allowed_host_or_network_is_fetched_though_private(
+    web_stand: WebStand, entry: str
+) -> None:
+    web_stand.add("/feed.xml", RSS)
+    limits = FetchLimits(allowed=AllowList.parse([entry]))
+    host = "localhost" if "localhost" in entry.lower() else "127.0.0.1"
+    async with fetcher_for(limits) as fetcher:
+        result = await fetcher.fetch(f"http://{host}:{web_stand.port}/feed.xml")
+    assert result.body.decode() == RSS
+
+
+@pytest.mark.parametrize("entry", ["10.1.2.0/24", "intranet.local", "127.0.0.2"])
+async def test_the_allow_list_opens_the_guard_for_nothing_else(
+    web_stand: WebStand, entry: str
+) -> None:
+    web_stand.add("/feed.xml", RSS)
+    async with fetcher_for(FetchLimits(allowed=AllowList.parse([entry]))) as fetcher:
+        with pytest.raises(FeedAddressRefused, match="address 127.0.0.1 is on a private"):
+            await fetcher.fetch(web_stand.url("/feed.xml"))
+    assert web_stand.hits("/feed.xml") == 0
+
+
+async def test_an_allowed_host_redirecting_to_another_private_address_is_refused(
+    web_stand: WebStand,
+) -> None:
+    web_stand.add_redirect("/feed.xml", web_stand.url("/admin"), status=302)  # 127.0.0.1
+    web_stand.add("/admin", "secrets")
+    async with fetcher_for(FetchLimits(allowed=AllowList.parse(["localhost"]))) as fetcher:
+        with pytest.raises(FeedAddressRefused, match="address 127.0.0.1 is on a private"):
+            await fetcher.fetch(f"http://localhost:{web_stand.port}/feed.xml")
+    assert web_stand.hits("/feed.xml") == 1
+    assert web_stand.hits("/admin") == 0
+
+
+def test_an_allowed_network_covers_its_6to4_and_nat64_forms() -> None:
+    allowed = AllowList.parse(["10.1.2.0/24"])
+    assert allowed.refusal(ipaddress.ip_address("10.1.2.3")) is None
+    assert allowed.refusal(ipaddress.ip_address("2002:a01:203::1")) is None
+    assert allowed.refusal(ipaddress.ip_address("64:ff9b::a01:203")) is None
+    assert allowed.refusal(ipaddress.ip_address("10.1.3.1")) is not None
+
+
+@pytest.mark.parametrize(
+    ("entries", "hosts", "networks"),
+    [
+        (["intranet.local", " 10.1.2.0/24 "], {"intranet.local"}, ["10.1.2.0/24"]),
+        (["Intranet.Local.", ""], {"intranet.local"}, []),
+        (["10.1.2.3"], set(), ["10.1.2.3/32"]),
+        (["fd00::/8", "[::1]"], set(), ["fd00::/8", "::1/128"]),
+        (["новости.рф"], {"xn--b1amnebsh.xn--p1ai"}, []),
+    ],
+)
+def test_allow_list_entries(entries: list[str], hosts: set[str], networks: list[str]) -> None:
+    allowed = AllowList.parse(entries)
+    assert allowed.hosts == hosts
+    assert [str(network) for network in allowed.networks] == networks
+
+
+@pytest.mark.parametrize("entry", ["10.1.2.0/33", "10.1.2/24", "bad host", "a..b", "x" * 64])
+def test_allow_list_entries_that_are_neither_host_nor_network(entry: str) -> None:
+    with pytest.raises(ValueError, match="neither a host name nor a network|is not a network"):
+        AllowList.parse([entry])

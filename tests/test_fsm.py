@@ -106,6 +106,9 @@ async def test_the_running_bot_keeps_dialogues_in_its_database(
     async with running_bot(telegram_stand, web_stand, settings, language) as harness:
         runtime = harness.runtime
         assert isinstance(runtime.dispatcher.storage, SqliteStorage)
+        outer = list(runtime.dispatcher.update.outer_middleware)
+        # on, and inside the count of updates in flight (shutdown waits for its reads)
+        assert outer.index(runtime.in_flight) < outer.index(runtime.dispatcher.fsm)
         context = runtime.dispatcher.fsm.get_context(runtime.bot, chat_id=1001, user_id=1001)
         await context.set_state(Draft.text)
         await context.update_data(title="Урожай")

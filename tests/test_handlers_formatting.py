@@ -59,3 +59,51 @@ def test_a_fixed_subtree_shows_exactly_what_its_tree_shows(tree: Text) -> None:
     assert message.as_html() == expected.as_html()
     assert message.render() == expected.render()
     assert message.length() == expected.length()
+
+
+BAD_LINKS = [
+    "javascript:alert(1)",
+    "JavaScript:alert(document.cookie)",
+    " javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "tg://user?id=1",
+    "tg://resolve?domain=phishing",
+    "file:///etc/passwd",
+    "ftp://files.example/x",
+    "mailto:a@example.ru",
+    "example.ru/news",  # Telegram would make http:// of it: not ours to guess
+    "https://",
+    "https:///path",
+    "https://bank.example@evil.example/",
+    "https://x.example/a\nb",
+    "https://x.example/\u202egnp.exe",  # right-to-left override
+    "https://x.example/ a",
+]
+
+
+@pytest.mark.parametrize("url", BAD_LINKS)
+def test_a_link_that_is_not_http_s_shows_its_text_without_the_link(url: str) -> None:
+    tree = Text("Читать: ", TextLink("Завод <запустил>", url=url), " · 21.05")
+    html = tree.as_html()
+    assert "<a" not in html
+    assert "href" not in html
+    shown = parse_html(html)  # what Telegram makes of it
+    assert shown.text == "Читать: Завод <запустил> · 21.05" == tree.plain()
+    assert shown.entity_list() == []
+    assert tree.render() == (shown.text, [])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://irk.example/news/1",
+        "HTTP://IRK.example/news?a=1&b=2#x",
+        "https://новости.рф/статья",
+        "http://irk.example",
+        "https://irk.example:8443/?q=a b".replace(" ", "%20"),
+    ],
+)
+def test_a_web_link_is_written_as_a_link(url: str) -> None:
+    tree = TextLink("Завод", url=url)
+    shown = parse_html(tree.as_html())
+    assert shown.entity_list() == [{"type": "text_link", "offset": 0, "length": 5, "url": url}]

@@ -161,6 +161,37 @@ def test_a_title_with_markup_is_text_not_html(ru: None) -> None:
     assert (shown.text, shown.entity_list()) == rendered(content)  # render() agrees with it
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "tg://resolve?domain=phishing",
+        "vbscript:msgbox",
+        "//evil.example/path",
+    ],
+)
+def test_an_article_whose_link_is_not_http_s_is_shown_without_it(ru: None, url: str) -> None:
+    bad = replace(article(1, title="Завод"), url=url)
+    content = articles_view(
+        search_header("завод", Page((), 0, False)), [bad, article(2, title="Порт")], NAMES
+    )
+    html = content.as_html()
+    assert html.count("<a ") == 1
+    assert "evil" not in html
+    assert "script" not in html
+    assert "tg:" not in html
+    assert "data:" not in html
+    shown = parse_html(html)
+    links = [entity for entity in shown.entities if entity["type"] == "text_link"]
+    assert [link["url"] for link in links] == ["https://example.ru/news/2"]
+    assert any(  # the title is still there, in bold like an article without a link
+        entity["type"] == "bold" and utf16_slice(shown.text, entity) == "Завод"
+        for entity in shown.entities
+    )
+    assert (shown.text, shown.entity_list()) == rendered(content)
+
+
 def utf16_slice(text: str, entity: Mapping[str, object]) -> str:
     encoded = text.encode("utf-16-le")
     start, length = int(str(entity["offset"])), int(str(entity["length"]))

@@ -132,3 +132,17 @@ def test_invalid_css_is_named(selectors: HtmlSelectors, role: str) -> None:
 def test_an_empty_page_is_refused() -> None:
     with pytest.raises(FeedMalformed, match="empty"):
         parse_html_list(b"  ", url=URL, selectors=SELECTORS)
+
+
+def test_a_ten_megabyte_title_and_an_overlong_link_are_capped() -> None:
+    huge = "Завод " * (2 * 1024 * 1024)
+    long_link = "/news/" + "x" * 3000
+    body = page(
+        f'<li class="n"><a class="t" href="/news/1">{huge}</a></li>'
+        f'<li class="n"><a class="t" href="{long_link}">Длинная ссылка</a></li>'
+    )
+    feed = parse_html_list(body, url=URL, selectors=HtmlSelectors(item="li.n", title="a.t"))
+    (item,) = feed.items  # the item whose link is too long to keep has no link: skipped
+    assert len(item.title) <= 500
+    assert item.title.endswith("…")
+    assert item.link == "https://export.example.ru/news/1"

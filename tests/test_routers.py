@@ -5,6 +5,7 @@ Dispatcher, and the feature routers around them still answer."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import pytest_asyncio
 from aiogram import BaseMiddleware, Dispatcher, Router
 from aiogram.filters import Command
-from aiogram.types import Message, TelegramObject
+from aiogram.types import Chat, Message, TelegramObject, User
 
 from bot.domain.clock import ManualClock
 from bot.readers.subscriptions import Choices, SubscriptionService
@@ -74,6 +75,29 @@ async def subscriptions(tmp_path: Path) -> AsyncIterator[SubscriptionService]:
         )
     finally:
         await database.close()
+
+
+def _message(sender: User | None, chat_type: str = "private") -> Message:
+    chat = Chat(id=sender.id if sender else -1001, type=chat_type)
+    return Message(
+        message_id=1, date=datetime(2026, 12, 4, tzinfo=UTC), chat=chat, from_user=sender
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "admin_ids", "admitted"),
+    [
+        (_message(User(id=OWNER_ID, is_bot=False, first_name="Ольга")), {OWNER_ID}, True),
+        (_message(User(id=1002, is_bot=False, first_name="Иван")), {OWNER_ID}, False),
+        (_message(User(id=OWNER_ID, is_bot=False, first_name="Ольга")), set(), False),
+        (_message(None, "channel"), {OWNER_ID}, False),  # a channel post has no sender
+    ],
+    ids=["owner", "stranger", "no-owners-set", "no-sender"],
+)
+async def test_is_admin_admits_the_owners_only(
+    event: Message, admin_ids: set[int], admitted: bool
+) -> None:
+    assert await IsAdmin()(event, admin_ids=frozenset(admin_ids)) is admitted
 
 
 def test_every_build_gives_new_routers_in_order_with_the_fallback_last() -> None:

@@ -131,3 +131,50 @@ def test_durations(text: str, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ('interval = "99999999999999999d"', "«99999999999999999d» is longer than 30d"),
+        ('interval = "3000000d"', "«3000000d» is longer than 30d, the longest allowed"),
+        ('interval = "31d"', "longer than 30d"),
+        ("interval = 99999999999999999", "an interval must be at most 30d"),
+        ("interval = 59", "an interval must be at least 1m"),
+        (f'interval = "{"9" * 400}"', "is longer than 30d"),
+    ],
+)
+def test_an_interval_outside_1m_to_30d_is_refused(tmp_path: Path, entry: str, reason: str) -> None:
+    path = write(tmp_path, f'[[source]]\nname = "a"\nurl = "https://x.example/"\n{entry}\n')
+    parsed = read_sources_file(path, KNOWN)
+    assert parsed.sources == ()
+    assert [problem.name for problem in parsed.problems] == ["a"]
+    assert reason in parsed.problems[0].reason
+
+
+@pytest.mark.parametrize(("interval", "seconds"), [('"1m"', 60), ('"30d"', 2_592_000)])
+def test_the_interval_bounds_are_accepted(tmp_path: Path, interval: str, seconds: int) -> None:
+    path = write(
+        tmp_path, f'[[source]]\nname = "a"\nurl = "https://x.example/"\ninterval = {interval}\n'
+    )
+    assert read_sources_file(path, KNOWN).sources[0].interval_seconds == seconds
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://", "url: the address http:// has no host name"),
+        ("https://", "has no host name"),
+        ("http:///feed.xml", "has no host name"),
+        ("https://x.example:99999/rss", "is not a valid web address"),
+        (f"https://{'a' * 64}.example/rss", "longer than 63 characters"),
+        ("https://news..example/rss", "has an empty part"),
+    ],
+)
+def test_a_url_the_fetcher_could_never_fetch_is_refused_when_the_file_is_read(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    path = write(tmp_path, f'[[source]]\nname = "a"\nurl = "{url}"\n')
+    parsed = read_sources_file(path, KNOWN)
+    assert parsed.sources == ()
+    assert reason in parsed.problems[0].reason

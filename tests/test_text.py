@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ingest.feeds.text import canonical_url, clean_html, make_teaser
+from bot.ingest.feeds.text import (
+    MAX_GUID_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    canonical_url,
+    cap_guid,
+    cap_title,
+    clean_html,
+    clean_title,
+    make_teaser,
+)
 
 
 @pytest.mark.parametrize(
@@ -104,3 +114,45 @@ def test_canonical_url(url: str, base: str | None, expected: str) -> None:
 )
 def test_canonical_url_refuses_what_is_not_a_web_address(url: str | None) -> None:
     assert canonical_url(url) is None
+
+
+@pytest.mark.parametrize(
+    ("guid", "kept"),
+    [("a" * 512, "a" * 512), ("", ""), ("id-1", "id-1")],
+)
+def test_a_guid_within_the_cap_is_kept(guid: str, kept: str) -> None:
+    assert cap_guid(guid) == kept
+
+
+def test_a_long_guid_keeps_its_head_and_a_hash_of_the_whole() -> None:
+    first, second = cap_guid("a" * 600 + "1"), cap_guid("a" * 600 + "2")
+    assert len(first) == len(second) == MAX_GUID_CHARS
+    assert first != second
+    assert first.startswith("a" * 400)
+    assert cap_guid("a" * 600 + "1") == first  # the same guid always gives the same key
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://x.example/" + "p" * (MAX_URL_CHARS - 18), True),
+        ("https://x.example/" + "p" * (MAX_URL_CHARS - 17), False),
+        ("HTTPS://X.example/" + "p" * (MAX_URL_CHARS - 17), False),
+        ("/" + "p" * (MAX_URL_CHARS - 1), False),  # short, but long once made absolute
+    ],
+)
+def test_an_address_over_the_cap_is_dropped(url: str, kept: bool) -> None:
+    assert (canonical_url(url, base="https://x.example/news/") is not None) is kept
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("<b>Завод</b> запустил линию", "Завод запустил линию"),
+        ("слово " * 200, ("слово " * 83).strip() + "…"),
+    ],
+)
+def test_titles_are_cleaned_and_capped(title: str, expected: str) -> None:
+    assert clean_title(title) == expected
+    assert len(clean_title(title)) <= MAX_TITLE_CHARS
+    assert cap_title(expected) == expected

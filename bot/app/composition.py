@@ -59,6 +59,7 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         per_host=settings.fetch_per_host,
         user_agent=settings.fetch_user_agent,
         allow_private_addresses=settings.fetch_allow_private,
+        allowed=settings.fetch_allow_list(),
     )
 
 

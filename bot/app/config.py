@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain.durations import parse_duration
+from bot.domain.durations import check_interval, parse_duration
 from bot.domain.errors import ConfigError
+from bot.ingest.fetching.address_guard import AllowList
 
 TELEGRAM_DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(default=20, ge=1, le=500)
     fetch_per_host: int = Field(default=2, ge=1, le=50)
     fetch_allow_private: bool = False
+    fetch_allow_hosts: Annotated[tuple[str, ...], NoDecode] = ()
     fetch_user_agent: str = "regionews/0.1 (regional news bot)"
     default_interval: Annotated[int, NoDecode] = 15 * 60
     max_consecutive_errors: int = Field(default=10, ge=1)
@@ -76,11 +78,29 @@ class Settings(BaseSettings):
                 raise ValueError("expected Telegram user ids separated by commas") from None
         return value
 
-    @field_validator("default_interval", "delivery_retry_deadline", mode="before")
+    @field_validator("delivery_retry_deadline", mode="before")
+    @classmethod
+    def _parse_deadline(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_duration(value)
+        return value
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _split_allowed_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, list | tuple):
+            AllowList.parse(str(part) for part in value)  # ValueError says which entry
+        return value
+
+    @field_validator("default_interval", mode="before")
     @classmethod
     def _parse_interval(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return parse_duration(value)
+            value = parse_duration(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return check_interval(value)  # the same rule as a source's interval
         return value
 
     @field_validator("default_timezone")
@@ -120,6 +140,10 @@ class Settings(BaseSettings):
         if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise ValueError("WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -, 1-256 of them")
         return self
+
+    def fetch_allow_list(self) -> AllowList:
+        """``FETCH_ALLOW_HOSTS`` as the address guard takes it."""
+        return AllowList.parse(self.fetch_allow_hosts)
 
     def require_token(self) -> str:
         """The bot token, or a :class:`ConfigError` saying how to set it."""

@@ -245,12 +245,16 @@ async def bot_runtime(
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
+                disable_fsm=True,  # its middleware goes in below, inside in_flight
                 subscriptions=subscriptions,
                 reader=reader,
                 catalog=catalog,
                 admin_ids=frozenset(settings.admin_ids),
             )
             dispatcher.update.outer_middleware(in_flight)
+            # aiogram's FSM reads the state of every update from the database: that read is
+            # work in flight too, so shutdown waits for it before closing the database.
+            dispatcher.update.outer_middleware(dispatcher.fsm)
             setup_i18n(dispatcher, subscriptions=subscriptions, locales_path=LOCALES_PATH)
             dispatcher.include_routers(*build_routers())
             await set_commands(bot)

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain.durations import parse_duration
-from bot.domain.errors import ConfigError
+from bot.domain.durations import check_interval, parse_duration
+from bot.domain.errors import ConfigError, FeedAddressRefused
 from bot.domain.models import HtmlSelectors, Section, SourceConfig, SourceKind
+from bot.ingest.fetching.client import check_address
 
 _SOURCE_KEYS = {
     "name",
@@ -29,7 +30,6 @@ _SOURCE_KEYS = {
     "html",
 }
 _HTML_KEYS = {"item", "title", "link", "date", "date_format", "teaser", "image", "limit"}
-MIN_INTERVAL_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +133,10 @@ def _parse_source(raw: Any, known: KnownSlugs) -> SourceConfig:
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"url «{url}» must start with http:// or https://")
     try:
+        check_address(url)  # the fetcher's own rules: a host it can look up, a valid port
+    except FeedAddressRefused as refused:
+        raise ValueError(f"url: {refused.reason}") from None
+    try:
         kind = SourceKind(raw.get("kind", "rss"))
     except ValueError:
         raise ValueError('kind must be "rss" or "html"') from None
@@ -181,9 +185,7 @@ def _interval(value: Any) -> int | None:
         seconds = parse_duration(value)
     if seconds is None:
         raise ValueError('interval must be a duration such as "10m" or "1h"')
-    if seconds < MIN_INTERVAL_SECONDS:
-        raise ValueError("interval must be at least 1m, to be polite to the site")
-    return seconds
+    return check_interval(seconds)
 
 
 def _html_selectors(raw: Any, kind: SourceKind) -> HtmlSelectors | None:

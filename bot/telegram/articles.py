@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.models import Article, Region, Section, Topic
-from bot.telegram.formatting import Bold, Fixed, Italic, Text, TextLink, as_list
+from bot.telegram.formatting import Bold, Fixed, Italic, Text, TextLink, as_list, is_web_link
 from bot.telegram.i18n import name_of
 
 MAX_MESSAGE_CHARS = 4096
@@ -127,7 +127,12 @@ class _TeaserContent:
 @lru_cache(maxsize=TEASER_CACHE_SIZE)
 def _teaser(content: _TeaserContent) -> Fixed:
     title = shorten(content.title, content.title_limit) or content.untitled
-    heading: Text = TextLink(title, url=content.url) if content.url else Bold(title)
+    # A link that is not http(s) is shown as no link at all: the title in bold.
+    heading: Text = (
+        TextLink(title, url=content.url)
+        if content.url and is_web_link(content.url)
+        else Bold(title)
+    )
     meta = RULE_SEPARATOR.join((content.published, content.regions))
     lines: list[Text | str] = [heading, Italic(meta if content.regions else content.published)]
     teaser = shorten(content.teaser, content.teaser_limit) if content.teaser_limit else ""

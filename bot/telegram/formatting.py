@@ -8,6 +8,11 @@ to check the length), and every entity was validated again on the way out. Here 
 written once as Telegram HTML with every plain string escaped, so untrusted text (titles,
 teasers, what a reader typed) can only ever be text, never markup.
 
+A link is only ever written for an http(s) address with a host and nothing unprintable in it
+(:func:`is_web_link`): a :class:`TextLink` handed ``javascript:``, ``data:``, ``tg://`` or
+any other address shows its text without a link, so no scheme reaches Telegram whoever
+supplied the address (a feed, an editor's post, a channel).
+
 :meth:`Text.length` is what Telegram limits (4096 for a message): the length of the text
 shown, in UTF-16 code units. :meth:`Text.render` gives text and entities as Telegram will
 make them from the HTML, for tests and for reading a message back.
@@ -15,6 +20,7 @@ make them from the HTML, for tests and for reading a message back.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any, ClassVar
 
@@ -23,6 +29,15 @@ from aiogram.types import MessageEntity
 
 Part = Any
 """A node or anything else, which is shown as ``str(part)``."""
+
+
+_WEB_LINK = re.compile(r"https?://[^\s/?#\\@]+(?:[/?#][^\s]*)?", re.IGNORECASE)
+
+
+def is_web_link(url: str) -> bool:
+    """Whether ``url`` is an http(s) address with a host and only printable characters:
+    the only kind of link the bot writes into a message."""
+    return _WEB_LINK.fullmatch(url) is not None and url.isprintable()
 
 
 def sizeof(text: str) -> int:
@@ -58,6 +73,9 @@ class Text:
     def _opening(self) -> str:
         return f"<{self.tag}>" if self.tag else ""
 
+    def _closing(self) -> str:
+        return f"</{self.tag}>" if self.tag else ""
+
     def _write_html(self, out: list[str]) -> None:
         out.append(self._opening())
         for part in self._parts:
@@ -65,8 +83,7 @@ class Text:
                 part._write_html(out)
             else:
                 out.append(escape(str(part), quote=False))
-        if self.tag:
-            out.append(f"</{self.tag}>")
+        out.append(self._closing())
 
     # what the reader sees -----------------------------------------------------------------
 
@@ -95,10 +112,12 @@ class Text:
             pieces.append(piece)
             position += sizeof(piece)
         if self.entity_type is not None and position > offset:
-            entities.append(self._entity(offset, position - offset))
+            entity = self._entity(offset, position - offset)
+            if entity is not None:
+                entities.append(entity)
         return "".join(pieces)
 
-    def _entity(self, offset: int, length: int) -> MessageEntity:
+    def _entity(self, offset: int, length: int) -> MessageEntity | None:
         assert self.entity_type is not None
         return MessageEntity(type=self.entity_type, offset=offset, length=length)
 
@@ -122,7 +141,8 @@ class Code(Text):
 
 
 class TextLink(Text):
-    """Text that opens ``url``."""
+    """Text that opens ``url``; only its text when ``url`` is not a web link
+    (:func:`is_web_link`), so a ``javascript:`` or ``tg://`` address never reaches Telegram."""
 
     __slots__ = ("url",)
     entity_type = MessageEntityType.TEXT_LINK
@@ -130,12 +150,19 @@ class TextLink(Text):
 
     def __init__(self, *parts: Part, url: str) -> None:
         super().__init__(*parts)
-        self.url = url
+        self.url: str | None = url if is_web_link(url) else None
 
     def _opening(self) -> str:
+        if self.url is None:
+            return ""
         return f'<a href="{escape(self.url, quote=False).replace(chr(34), "&quot;")}">'
 
-    def _entity(self, offset: int, length: int) -> MessageEntity:
+    def _closing(self) -> str:
+        return "" if self.url is None else "</a>"
+
+    def _entity(self, offset: int, length: int) -> MessageEntity | None:
+        if self.url is None:
+            return None
         return MessageEntity(type=self.entity_type, offset=offset, length=length, url=self.url)
 
 

@@ -25,7 +25,14 @@ from bot.domain.errors import FeedMalformed, FeedUnsafe
 from bot.domain.models import FeedItem, ParsedFeed
 from bot.ingest.feeds.dates import parse_date
 from bot.ingest.feeds.decoding import decode_document
-from bot.ingest.feeds.text import canonical_url, clean_html, make_teaser
+from bot.ingest.feeds.text import (
+    canonical_url,
+    cap_guid,
+    cap_title,
+    clean_html,
+    clean_title,
+    make_teaser,
+)
 
 Entry = Mapping[str, Any]
 
@@ -83,7 +90,7 @@ def parse_feed(body: bytes, *, url: str, http_charset: str | None = None) -> Par
         title, entries = _read_xml_feed(text)
         ttl = _ttl_seconds(text)
     items = tuple(item for item in (_feed_item(entry, url) for entry in entries) if item)
-    return ParsedFeed(items=items, title=clean_html(title) or None, ttl_seconds=ttl)
+    return ParsedFeed(items=items, title=clean_title(title) or None, ttl_seconds=ttl)
 
 
 def refuse_entity_declarations(text: str) -> None:
@@ -188,16 +195,16 @@ def _feed_item(entry: Entry, feed_url: str) -> FeedItem | None:
     teaser = (
         _teaser(summary) if summary and summary != longest else make_teaser(text, _TEASER_CHARS)
     )
-    title = clean_html(_text(entry, "title"))
+    title = clean_title(_text(entry, "title"))
     if not title:
         if link is None:
             return None
-        title = make_teaser(teaser or text, _TITLE_FROM_TEXT_CHARS) or link
+        title = cap_title(make_teaser(teaser or text, _TITLE_FROM_TEXT_CHARS) or link)
     dated = _text(entry, "published") or _text(entry, "updated")
     return FeedItem(
         title=title,
         link=link,
-        guid=_text(entry, "id") or None,
+        guid=cap_guid(_text(entry, "id")) or None,
         teaser=teaser,
         text=text,
         image_url=_image_url(entry, content or summary, link or feed_url),

@@ -18,7 +18,7 @@ from bot.domain.errors import FeedMalformed
 from bot.domain.models import FeedItem, HtmlSelectors, ParsedFeed
 from bot.ingest.feeds.dates import parse_date
 from bot.ingest.feeds.decoding import decode_document
-from bot.ingest.feeds.text import canonical_url, clean_html, make_teaser
+from bot.ingest.feeds.text import canonical_url, cap_title, clean_html, make_teaser
 
 _IMAGE_ATTRIBUTES = ("src", "data-src", "data-lazy-src", "data-original")
 
@@ -43,11 +43,11 @@ def parse_html_list(
         if item is not None:
             items.append(item)
     page_title = tree.css_first("title")
-    return ParsedFeed(items=tuple(items), title=_text(page_title) or None)
+    return ParsedFeed(items=tuple(items), title=cap_title(_text(page_title)) or None)
 
 
 def _item(node: LexborNode, selectors: HtmlSelectors, base: str) -> FeedItem | None:
-    title = _text(_first(node, selectors.title, "title"))
+    title = cap_title(_text(_first(node, selectors.title, "title")))
     link_node = _link_node(node, _first(node, selectors.link or selectors.title, "link"))
     link = canonical_url(link_node.attributes.get("href"), base=base) if link_node else None
     if not title or link is None:

@@ -4,10 +4,16 @@
 newlines; ``make_teaser`` cuts such text to a short teaser at a word boundary;
 ``canonical_url`` gives one spelling of a link, so the same article reached through a
 tracking-tagged address is recognised as already seen.
+
+What a feed says is capped, so a hostile feed cannot make one item megabytes long: a title
+at :data:`MAX_TITLE_CHARS` (cut at a word, with «…»), a guid at :data:`MAX_GUID_CHARS` (a
+longer one keeps its head and a hash of the whole, so two long guids stay two), a link or
+image address at :data:`MAX_URL_CHARS` (a longer one is dropped: a cut address leads nowhere).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
@@ -27,6 +33,13 @@ _INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head"]
 # Most fragments have none of them; looking first spares the parser a tree walk per fragment.
 _HAS_INVISIBLE = re.compile(r"<(?:script|style|noscript|template|head)\b", re.IGNORECASE)
 _TEASER_TRAILING = " \t\n,.;:!?…-–—(«“„\"'"
+MAX_TITLE_CHARS = 500
+"""The longest title kept (a teaser shows at most 200 characters of it)."""
+MAX_GUID_CHARS = 512
+"""The longest guid kept as it is; a longer one becomes its head plus a SHA-256 of the whole."""
+MAX_URL_CHARS = 2048
+"""The longest link or image address kept; a longer one is dropped."""
+_TITLE_HTML_CHARS = 8 * MAX_TITLE_CHARS  # markup read for a title: plenty, and never 10 MB
 _HTTP_PORTS = {"http": 80, "https": 443}
 _ABSOLUTE = ("http://", "https://")
 # An absolute link already in canonical form apart from its query and fragment: lower-case
@@ -101,16 +114,39 @@ def make_teaser(text: str, limit: int = 280) -> str:
     return (cut.rstrip(_TEASER_TRAILING) or cut) + "…"
 
 
+def clean_title(raw: str) -> str:
+    """The text of a title's HTML (see :func:`clean_html`), at most :data:`MAX_TITLE_CHARS`."""
+    text = clean_html(raw[:_TITLE_HTML_CHARS])
+    return text if len(text) <= MAX_TITLE_CHARS else make_teaser(text, MAX_TITLE_CHARS)
+
+
+def cap_title(text: str) -> str:
+    """Title text already clean, cut to :data:`MAX_TITLE_CHARS` if longer."""
+    return text if len(text) <= MAX_TITLE_CHARS else make_teaser(text, MAX_TITLE_CHARS)
+
+
+def cap_guid(guid: str) -> str:
+    """``guid``, or for one over :data:`MAX_GUID_CHARS` its head and a SHA-256 of the whole."""
+    if len(guid) <= MAX_GUID_CHARS:
+        return guid
+    digest = hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{guid[: MAX_GUID_CHARS - len(digest) - 1]}#{digest}"
+
+
 def canonical_url(url: str | None, *, base: str | None = None) -> str | None:
     """One spelling of an http(s) link, or None if ``url`` is empty or not a web address.
+
+    An address longer than :data:`MAX_URL_CHARS` (before or after) is None too.
 
     Relative links resolve against ``base``. The scheme and host are lower-cased, a default
     port, the fragment and tracking parameters (``utm_*``, ``fbclid``, ``yclid``, ``from``,
     ``ref`` and the like) are removed; the remaining parameters keep their order and spelling.
     """
-    if url is None or not url.strip():
+    if url is None:
         return None
     url = url.strip()
+    if not url or len(url) > MAX_URL_CHARS:
+        return None
     simple = _SIMPLE_URL.match(url)
     if simple:  # most feed links: skip urllib, which costs several times more
         scheme, host_and_path, query = simple.groups()
@@ -132,7 +168,8 @@ def canonical_url(url: str | None, *, base: str | None = None) -> str | None:
     if parts.username is not None:
         userinfo = parts.netloc.rpartition("@")[0]
         netloc = f"{userinfo}@{netloc}"
-    return urlunsplit((scheme, netloc, parts.path or "/", _without_tracking(parts.query), ""))
+    joined = urlunsplit((scheme, netloc, parts.path or "/", _without_tracking(parts.query), ""))
+    return joined if len(joined) <= MAX_URL_CHARS else None
 
 
 def _without_tracking(query: str) -> str:

@@ -14,7 +14,7 @@ from yarl import URL
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import FeedAddressRefused, FeedTimeout, FeedTooLarge
 from bot.domain.models import FetchResult
-from bot.ingest.fetching.address_guard import GuardedResolver, check_host
+from bot.ingest.fetching.address_guard import GuardedResolver, check_host, host_name_problem
 from bot.ingest.fetching.failures import connection_failure, shown
 from bot.ingest.fetching.freshness import fresh_until, retry_after_seconds
 from bot.ingest.fetching.limits import FetchLimits, describe_seconds, describe_size
@@ -60,7 +60,7 @@ class Fetcher:
         connector = aiohttp.TCPConnector(
             limit=limits.concurrency,
             limit_per_host=limits.per_host,
-            resolver=None if limits.allow_private_addresses else GuardedResolver(),
+            resolver=None if limits.allow_private_addresses else GuardedResolver(limits.allowed),
         )
         return aiohttp.ClientSession(
             connector=connector,
@@ -118,7 +118,7 @@ class Fetcher:
         while True:
             host = url.raw_host or ""
             if not self._limits.allow_private_addresses:
-                await check_host(host, url.port or 0)
+                await check_host(host, url.port or 0, self._limits.allowed)
             async with self._host_slot(host.lower(), deadline):
                 try:
                     async with self._session.get(
@@ -249,7 +249,19 @@ def _check_scheme_and_host(url: URL, display: str) -> URL:
         raise FeedAddressRefused(f"only http and https addresses can be fetched, not {scheme}")
     if not url.raw_host:
         raise FeedAddressRefused(f"the address {display} has no host name")
+    problem = host_name_problem(url.raw_host)
+    if problem is not None:  # the IDNA codec would raise UnicodeError at the look-up
+        raise FeedAddressRefused(f"the address {display} cannot be fetched: {problem}")
     return url.with_fragment(None)
+
+
+def check_address(raw: str) -> str:
+    """``raw`` as the fetcher will request it, or :class:`FeedAddressRefused` saying why not.
+
+    The same rules as :meth:`Fetcher.fetch` applies before any connection: http(s), a valid
+    port, a host name that can be looked up. Private addresses are judged only at fetch time.
+    """
+    return str(_parse_address(raw))
 
 
 def _parse_address(raw: str) -> URL:

@@ -1,4 +1,10 @@
-"""What the server says about freshness and waiting: pure arithmetic over headers."""
+"""What the server says about freshness and waiting: pure arithmetic over headers.
+
+A header the bot cannot use is no promise, never an error: numbers are ASCII digits only
+(``max-age=²`` is ignored), clamped to a year, and a date that cannot be read or placed in
+UTC (``Expires: … 9999 23:59:59 -1400``) counts as absent. A hostile server therefore cannot
+make a good body fail by what it says about caching.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from email.utils import parsedate_to_datetime
 from multidict import MultiMapping
 
 _LONGEST = timedelta(days=365)  # a server cannot make us wait longer than this
+_LONGEST_SECONDS = int(_LONGEST.total_seconds())
+_MOST_DIGITS = 12  # longer numbers are clamped without being converted
 
 
 def parse_http_date(value: str | None) -> datetime | None:
@@ -16,11 +24,11 @@ def parse_http_date(value: str | None) -> datetime | None:
         return None
     try:
         moment = parsedate_to_datetime(value.strip())
+        if moment.tzinfo is None:  # "-0000": HTTP dates are always GMT
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)  # year 9999 at -1400 is past datetime.max in UTC
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment.tzinfo is None:  # "-0000": HTTP dates are always GMT
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def cache_directives(headers: MultiMapping[str]) -> dict[str, str | None]:
@@ -35,11 +43,16 @@ def cache_directives(headers: MultiMapping[str]) -> dict[str, str | None]:
     return directives
 
 
-def _seconds(value: str | None) -> int | None:
+def header_seconds(value: str | None) -> int | None:
+    """A delta-seconds header value (``"300"``) clamped to a year; None unless ASCII digits."""
     if value is None:
         return None
     value = value.strip()
-    return int(value) if value.isdigit() else None
+    if not (value.isascii() and value.isdigit()):  # "²".isdigit() and int("١٢") == 12
+        return None
+    if len(value.lstrip("0")) > _MOST_DIGITS:
+        return _LONGEST_SECONDS
+    return min(int(value), _LONGEST_SECONDS)
 
 
 def fresh_until(headers: MultiMapping[str], now: datetime) -> datetime | None:
@@ -53,9 +66,9 @@ def fresh_until(headers: MultiMapping[str], now: datetime) -> datetime | None:
     directives = cache_directives(headers)
     if "no-store" in directives or "no-cache" in directives:
         return None
-    max_age = _seconds(directives.get("max-age"))
+    max_age = header_seconds(directives.get("max-age"))
     if max_age is not None:
-        lifetime = timedelta(seconds=max_age - (_seconds(headers.get("Age")) or 0))
+        lifetime = timedelta(seconds=max_age - (header_seconds(headers.get("Age")) or 0))
     else:
         expires = parse_http_date(headers.get("Expires"))
         if expires is None:
@@ -63,16 +76,19 @@ def fresh_until(headers: MultiMapping[str], now: datetime) -> datetime | None:
         lifetime = expires - (parse_http_date(headers.get("Date")) or now)
     if lifetime <= timedelta(0):
         return None
-    return now + min(lifetime, _LONGEST)
+    try:
+        return now + min(lifetime, _LONGEST)
+    except OverflowError:  # a clock near datetime.max: no promise
+        return None
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     """``Retry-After`` (seconds or an HTTP date) as seconds from ``now``; None if absent."""
     if value is None:
         return None
-    seconds = _seconds(value)
+    seconds = header_seconds(value)
     if seconds is not None:
-        return float(min(seconds, int(_LONGEST.total_seconds())))
+        return float(seconds)
     moment = parse_http_date(value)
     if moment is None:
         return None

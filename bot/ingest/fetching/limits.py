@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.errors import ConfigError
+from bot.ingest.fetching.address_guard import AllowList
 
 _KIB = 1024
 _MIB = 1024 * 1024
@@ -21,7 +22,8 @@ class FetchLimits:
     per_host: int = 2  # requests in flight per host
     max_redirects: int = 5
     user_agent: str = "regionews/0.1 (+https://github.com/regionews)"
-    allow_private_addresses: bool = False
+    allow_private_addresses: bool = False  # FETCH_ALLOW_PRIVATE: every address
+    allowed: AllowList = field(default_factory=AllowList)  # FETCH_ALLOW_HOSTS: only these
 
     def __post_init__(self) -> None:
         if self.timeout_seconds <= 0 or self.connect_timeout_seconds <= 0:
