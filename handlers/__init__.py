@@ -11,16 +11,19 @@ The composition root calls::
 Handlers take their services by parameter name from the dispatcher's workflow data:
 ``subscriptions`` (:class:`bot.readers.subscriptions.SubscriptionService`), ``reader``
 (:class:`bot.readers.reading.NewsReader`), ``catalog`` (:class:`bot.readers.catalog.Catalog`) and
-``admin_ids`` (``frozenset[int]``, unused so far). The bot needs no default parse mode:
-every message says its own (HTML, see :mod:`bot.telegram.formatting`).
+``admin_ids`` (``frozenset[int]``, the owners: :class:`handlers.filters.IsAdmin`). The bot needs
+no default parse mode: every message says its own (HTML, see :mod:`bot.telegram.formatting`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 from aiogram import Router
 
 from bot.telegram.i18n import LOCALES_PATH
 from handlers import (
+    admin,
     chat_state,
     choices,
     control,
@@ -35,32 +38,43 @@ from handlers.language import ChatLanguageMiddleware, setup_i18n
 
 __all__ = [
     "LOCALES_PATH",
+    "ROUTER_FACTORIES",
     "ChatLanguageMiddleware",
     "CommandMenu",
+    "RouterFactory",
     "bot_commands",
     "build_routers",
     "setup_i18n",
 ]
 
 
-def build_routers() -> list[Router]:
+RouterFactory = Callable[[], Router]
+
+ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
+    reading.build_router,
+    choices.build_router,
+    start.build_router,
+    my.build_router,
+    settings.build_router,
+    control.build_router,
+    chat_state.build_router,
+    admin.build_router,
+    fallback.build_router,
+)
+"""Every feature module's router factory, in the order updates try them (fallback last)."""
+
+
+def build_routers(factories: Sequence[RouterFactory] = ROUTER_FACTORIES) -> list[Router]:
     """Fresh routers for one dispatcher, in order; the fallback comes last.
 
     An update goes through the routers in order until one handles it, and each router
     passed costs its filters' checks, so the ones readers use most come first (their
-    commands and buttons do not overlap; only the fallback must be last).
+    commands and buttons do not overlap; the admin router lets only its owners' updates in,
+    the rest go on; only the fallback must be last).
 
-    Module-level routers can join only one parent, so each call builds new ones around the
-    modules' handlers (a second Dispatcher in the same process, e.g. in tests, works).
+    A router can join only one parent, so every feature module builds its router in a
+    factory, ``build_router() -> Router``: each call gives a new router with the module's
+    handlers AND its router-level filters and middlewares (an admin router's guard, say),
+    so a second Dispatcher in the same process (tests) gets the same behaviour.
     """
-    modules = (reading, choices, start, my, settings, control, chat_state, fallback)
-    return [_copy(module.router) for module in modules]
-
-
-def _copy(source: Router) -> Router:
-    copy = Router(name=source.name)
-    for event_name, observer in source.observers.items():
-        target = copy.observers[event_name]
-        for handler in observer.handlers:
-            target.handlers.append(handler)
-    return copy
+    return [factory() for factory in factories]

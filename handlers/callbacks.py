@@ -19,8 +19,7 @@ from typing import Annotated, Literal
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-from bot.domain.models import DeliveryMode
-from storage.subscriptions import RulePart
+from bot.domain.models import DeliveryMode, RulePart
 
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 RegionCode = Annotated[str, Field(pattern=r"^([A-Z]{2}-[A-Z0-9]{1,6})?$")]

@@ -21,19 +21,13 @@ from bot.readers.subscriptions import SubscriptionService
 from bot.telegram.formatting import Bold, Text, as_list
 from handlers.filters import on_loop
 
-router = Router(name=__name__)
-
 _GROUPS = on_loop(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
 
 
-@router.my_chat_member(on_loop(F.chat.type == ChatType.PRIVATE), ChatMemberUpdatedFilter(KICKED))
 async def on_blocked(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
     await subscriptions.deactivate(event.chat.id, "blocked")
 
 
-@router.my_chat_member(
-    on_loop(F.chat.type == ChatType.PRIVATE), ChatMemberUpdatedFilter(KICKED >> IS_MEMBER)
-)
 async def on_unblocked(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
     await subscriptions.reactivate(event.chat.id)
 
@@ -49,7 +43,6 @@ def group_greeting() -> Text:
     )
 
 
-@router.my_chat_member(_GROUPS, ChatMemberUpdatedFilter(JOIN_TRANSITION))
 async def on_added_to_group(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
     await subscriptions.register_chat(
         event.chat.id,
@@ -60,9 +53,6 @@ async def on_added_to_group(event: ChatMemberUpdated, subscriptions: Subscriptio
     await event.answer(**group_greeting().as_kwargs())
 
 
-@router.my_chat_member(
-    on_loop(F.chat.type == ChatType.CHANNEL), ChatMemberUpdatedFilter(JOIN_TRANSITION)
-)
 async def on_added_to_channel(
     event: ChatMemberUpdated, subscriptions: SubscriptionService
 ) -> None:
@@ -71,21 +61,45 @@ async def on_added_to_channel(
     )
 
 
-@router.my_chat_member(
-    on_loop(F.chat.type != ChatType.PRIVATE), ChatMemberUpdatedFilter(LEAVE_TRANSITION)
-)
 async def on_removed(event: ChatMemberUpdated, subscriptions: SubscriptionService) -> None:
     reason = "kicked" if event.new_chat_member.status == "kicked" else "removed"
     await subscriptions.deactivate(event.chat.id, reason)
 
 
-@router.message(on_loop(F.migrate_to_chat_id))
 async def on_migrated_to(message: Message, subscriptions: SubscriptionService) -> None:
     if message.migrate_to_chat_id is not None:
         await subscriptions.migrate_chat(message.chat.id, message.migrate_to_chat_id)
 
 
-@router.message(on_loop(F.migrate_from_chat_id))
 async def on_migrated_from(message: Message, subscriptions: SubscriptionService) -> None:
     if message.migrate_from_chat_id is not None:
         await subscriptions.migrate_chat(message.migrate_from_chat_id, message.chat.id)
+
+
+def build_router() -> Router:
+    """A fresh router with this module's handlers, in order (see :mod:`handlers`)."""
+    router = Router(name=__name__)
+    router.my_chat_member.register(
+        on_blocked, on_loop(F.chat.type == ChatType.PRIVATE), ChatMemberUpdatedFilter(KICKED)
+    )
+    router.my_chat_member.register(
+        on_unblocked,
+        on_loop(F.chat.type == ChatType.PRIVATE),
+        ChatMemberUpdatedFilter(KICKED >> IS_MEMBER),
+    )
+    router.my_chat_member.register(
+        on_added_to_group, _GROUPS, ChatMemberUpdatedFilter(JOIN_TRANSITION)
+    )
+    router.my_chat_member.register(
+        on_added_to_channel,
+        on_loop(F.chat.type == ChatType.CHANNEL),
+        ChatMemberUpdatedFilter(JOIN_TRANSITION),
+    )
+    router.my_chat_member.register(
+        on_removed,
+        on_loop(F.chat.type != ChatType.PRIVATE),
+        ChatMemberUpdatedFilter(LEAVE_TRANSITION),
+    )
+    router.message.register(on_migrated_to, on_loop(F.migrate_to_chat_id))
+    router.message.register(on_migrated_from, on_loop(F.migrate_from_chat_id))
+    return router

@@ -23,8 +23,6 @@ from handlers.context import Place, answer_stale, may_change, prepare, pressed, 
 from handlers.keyboards import RegionPages, choice_keyboard, items_of, wizard_mode_keyboard
 from handlers.render import choice_prompt, describe_rule, mode_prompt, subscription_view
 
-router = Router(name=__name__)
-
 _COMMAND_PARTS = {"regions": Part.REGIONS, "sections": Part.SECTIONS, "topics": Part.TOPICS}
 _ONBOARDING_STEPS = {Part.REGIONS: 1, Part.SECTIONS: 2, Part.TOPICS: 3}
 _NEXT_PART = {Part.REGIONS: Part.SECTIONS, Part.SECTIONS: Part.TOPICS}
@@ -65,7 +63,6 @@ def summary(subscription: Subscription, catalog: Catalog, title: str) -> Text:
     )
 
 
-@router.message(Command("regions", "sections", "topics"))
 async def cmd_choose(
     message: Message,
     command: CommandObject,
@@ -123,7 +120,6 @@ async def _show_step(
     await query.answer()
 
 
-@router.callback_query(Toggle.filter())
 async def on_toggle(
     query: CallbackQuery,
     callback_data: Toggle,
@@ -145,7 +141,6 @@ async def on_toggle(
     )
 
 
-@router.callback_query(ClearPart.filter())
 async def on_clear(
     query: CallbackQuery,
     callback_data: ClearPart,
@@ -163,7 +158,6 @@ async def on_clear(
     )
 
 
-@router.callback_query(ChoicePage.filter())
 async def on_page(
     query: CallbackQuery,
     callback_data: ChoicePage,
@@ -177,7 +171,6 @@ async def on_page(
     await _show_step(query, press.message, press.subscription, catalog, callback_data)
 
 
-@router.callback_query(StepDone.filter())
 async def on_step_done(
     query: CallbackQuery,
     callback_data: StepDone,
@@ -204,7 +197,6 @@ async def on_step_done(
     await query.answer()
 
 
-@router.callback_query(WizardMode.filter())
 async def on_wizard_mode(
     query: CallbackQuery,
     callback_data: WizardMode,
@@ -222,3 +214,15 @@ async def on_wizard_mode(
         press.message, summary(subscription, catalog, _("All set! Your subscription")), None
     )
     await query.answer()
+
+
+def build_router() -> Router:
+    """A fresh router with this module's handlers, in order (see :mod:`handlers`)."""
+    router = Router(name=__name__)
+    router.message.register(cmd_choose, Command("regions", "sections", "topics"))
+    router.callback_query.register(on_toggle, Toggle.filter())
+    router.callback_query.register(on_clear, ClearPart.filter())
+    router.callback_query.register(on_page, ChoicePage.filter())
+    router.callback_query.register(on_step_done, StepDone.filter())
+    router.callback_query.register(on_wizard_mode, WizardMode.filter())
+    return router

@@ -27,8 +27,6 @@ from handlers.context import (
 from handlers.keyboards import language_keyboard, stop_keyboard
 from handlers.render import language_name
 
-router = Router(name=__name__)
-
 
 def help_view() -> Text:
     return as_list(
@@ -45,12 +43,10 @@ def help_view() -> Text:
     )
 
 
-@router.message(Command("help"))
 async def cmd_help(message: Message) -> None:
     await send(message, help_view())
 
 
-@router.message(Command("pause", "resume"))
 async def cmd_pause(
     message: Message, command: CommandObject, bot: Bot, subscriptions: SubscriptionService
 ) -> None:
@@ -68,7 +64,6 @@ async def cmd_pause(
         await send(message, Text(_("Delivery is on again.")))
 
 
-@router.message(Command("stop"))
 async def cmd_stop(message: Message, bot: Bot, subscriptions: SubscriptionService) -> None:
     if not await may_change(message, bot):
         return
@@ -83,7 +78,6 @@ async def cmd_stop(message: Message, bot: Bot, subscriptions: SubscriptionServic
     )
 
 
-@router.callback_query(StopConfirm.filter())
 async def on_stop_confirm(
     query: CallbackQuery,
     callback_data: StopConfirm,
@@ -102,12 +96,10 @@ async def on_stop_confirm(
     await query.answer()
 
 
-@router.message(Command("lang"))
 async def cmd_lang(message: Message) -> None:
     await send(message, Text(_("Choose the language:")), language_keyboard(current_language()))
 
 
-@router.callback_query(Language.filter())
 async def on_language(
     query: CallbackQuery,
     callback_data: Language,
@@ -130,3 +122,15 @@ async def on_language(
             None,
         )
         await query.answer()
+
+
+def build_router() -> Router:
+    """A fresh router with this module's handlers, in order (see :mod:`handlers`)."""
+    router = Router(name=__name__)
+    router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_pause, Command("pause", "resume"))
+    router.message.register(cmd_stop, Command("stop"))
+    router.callback_query.register(on_stop_confirm, StopConfirm.filter())
+    router.message.register(cmd_lang, Command("lang"))
+    router.callback_query.register(on_language, Language.filter())
+    return router

@@ -17,8 +17,6 @@ from handlers.context import answer_stale, send
 from handlers.filters import on_loop
 from handlers.render import echo
 
-router = Router(name=__name__)
-
 MAX_COMMAND_ECHO = 32
 
 
@@ -43,13 +41,11 @@ def _command_of(text: str) -> tuple[str, str | None]:
     return command, mention or None
 
 
-@router.message(on_loop(F.chat.type == ChatType.PRIVATE), on_loop(F.text.startswith("/")))
 async def on_unknown_private_command(message: Message) -> None:
     command, _mention = _command_of(message.text or "/")
     await send(message, unknown_command(command))
 
 
-@router.message(on_loop(F.chat.type == ChatType.PRIVATE))
 async def on_private_text(message: Message) -> None:
     await send(message, hint())
 
@@ -64,7 +60,6 @@ async def _addressed(message: Message, bot: Bot) -> bool:
     return bool(me.username) and f"@{me.username}".lower() in text.lower()
 
 
-@router.message(on_loop(F.text))
 async def on_group_text(message: Message, bot: Bot) -> None:
     if not await _addressed(message, bot):
         return
@@ -76,6 +71,19 @@ async def on_group_text(message: Message, bot: Bot) -> None:
     await send(message, hint())
 
 
-@router.callback_query()
 async def on_stale_button(query: CallbackQuery) -> None:
     await answer_stale(query)
+
+
+def build_router() -> Router:
+    """A fresh router with this module's handlers, in order (see :mod:`handlers`)."""
+    router = Router(name=__name__)
+    router.message.register(
+        on_unknown_private_command,
+        on_loop(F.chat.type == ChatType.PRIVATE),
+        on_loop(F.text.startswith("/")),
+    )
+    router.message.register(on_private_text, on_loop(F.chat.type == ChatType.PRIVATE))
+    router.message.register(on_group_text, on_loop(F.text))
+    router.callback_query.register(on_stale_button)
+    return router

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, User
 from magic_filter import MagicFilter
 
 
@@ -29,3 +29,22 @@ class _OnLoop(Filter):
 def on_loop(magic: MagicFilter) -> Filter:
     """``magic`` checked on the event loop instead of in a worker thread."""
     return _OnLoop(magic)
+
+
+class IsAdmin(Filter):
+    """The sender is one of the bot's owners: ``admin_ids`` (``frozenset[int]``) from the
+    dispatcher's workflow data, i.e. the ``ADMIN_IDS`` setting.
+
+    Set it on a ROUTER (``router.message.filter(IsAdmin())``), not on each handler, so no
+    handler of an admin router can forget it; :func:`handlers.build_routers` keeps
+    router-level filters. An update without a sender (a channel post) is never an admin's.
+    """
+
+    async def __call__(
+        self, event: TelegramObject, admin_ids: frozenset[int] = frozenset()
+    ) -> bool:
+        sender = getattr(event, "from_user", None)
+        return isinstance(sender, User) and sender.id in admin_ids
+
+    def __str__(self) -> str:
+        return "IsAdmin()"

@@ -16,10 +16,7 @@ from handlers.context import answer_stale, not_subscribed_text, place_of, presse
 from handlers.keyboards import rules_keyboard
 from handlers.render import subscription_view
 
-router = Router(name=__name__)
 
-
-@router.message(Command("my"))
 async def cmd_my(message: Message, subscriptions: SubscriptionService, catalog: Catalog) -> None:
     place = place_of(message)
     subscription = await subscriptions.get(place.chat_id, place.thread_id)
@@ -30,7 +27,6 @@ async def cmd_my(message: Message, subscriptions: SubscriptionService, catalog: 
     await send(message, view, rules_keyboard(subscription))
 
 
-@router.callback_query(RuleAction.filter())
 async def on_rule_action(
     query: CallbackQuery,
     callback_data: RuleAction,
@@ -73,3 +69,11 @@ async def on_rule_action(
         return
     await show(press.message, *await choice_step(Part.REGIONS, subscription, catalog, flow=flow))
     await query.answer()
+
+
+def build_router() -> Router:
+    """A fresh router with this module's handlers, in order (see :mod:`handlers`)."""
+    router = Router(name=__name__)
+    router.message.register(cmd_my, Command("my"))
+    router.callback_query.register(on_rule_action, RuleAction.filter())
+    return router

@@ -30,8 +30,6 @@ from handlers.render import (
     search_header,
 )
 
-router = Router(name=__name__)
-
 
 async def _send_latest(
     message: Message,
@@ -61,7 +59,6 @@ async def _send_latest(
     await send(message, view, markup)
 
 
-@router.message(Command("latest"))
 async def cmd_latest(
     message: Message,
     command: CommandObject,
@@ -83,7 +80,6 @@ async def cmd_latest(
     await _send_latest(message, reader, subscriptions, catalog, region=region, offset=0)
 
 
-@router.callback_query(LatestPage.filter())
 async def on_latest_page(
     query: CallbackQuery,
     callback_data: LatestPage,
@@ -113,7 +109,6 @@ async def _send_search(
     await send(message, articles_view(search_header(query, page), page.articles, catalog), markup)
 
 
-@router.message(Command("search"))
 async def cmd_search(
     message: Message, command: CommandObject, reader: NewsReader, catalog: Catalog
 ) -> None:
@@ -139,7 +134,6 @@ async def cmd_search(
     await _send_search(message, reader, catalog, text, page)
 
 
-@router.callback_query(SearchPage.filter())
 async def on_search_page(
     query: CallbackQuery, callback_data: SearchPage, reader: NewsReader, catalog: Catalog
 ) -> None:
@@ -156,3 +150,13 @@ async def on_search_page(
     if await drop_keyboard(message):
         await _send_search(message, reader, catalog, text, page)
     await query.answer()
+
+
+def build_router() -> Router:
+    """A fresh router with this module's handlers, in order (see :mod:`handlers`)."""
+    router = Router(name=__name__)
+    router.message.register(cmd_latest, Command("latest"))
+    router.callback_query.register(on_latest_page, LatestPage.filter())
+    router.message.register(cmd_search, Command("search"))
+    router.callback_query.register(on_search_page, SearchPage.filter())
+    return router

@@ -28,10 +28,7 @@ from handlers.keyboards import SETTINGS_MENUS, settings_keyboard, settings_subme
 from handlers.options import DIGEST_TIMES, QUIET_OFF, ZONES_BY_NAME, unpack_quiet, unpack_time
 from handlers.render import settings_view
 
-router = Router(name=__name__)
 
-
-@router.message(Command("settings"))
 async def cmd_settings(message: Message, subscriptions: SubscriptionService) -> None:
     place = place_of(message)
     subscription = await subscriptions.get(place.chat_id, place.thread_id)
@@ -71,7 +68,6 @@ async def apply_setting(
     raise ChoiceError(f"not a setting: {key}")
 
 
-@router.callback_query(Setting.filter())
 async def on_setting(
     query: CallbackQuery,
     callback_data: Setting,
@@ -101,3 +97,11 @@ async def on_setting(
         return
     await show(press.message, settings_view(subscription), settings_keyboard())
     await query.answer(_("Saved"))
+
+
+def build_router() -> Router:
+    """A fresh router with this module's handlers, in order (see :mod:`handlers`)."""
+    router = Router(name=__name__)
+    router.message.register(cmd_settings, Command("settings"))
+    router.callback_query.register(on_setting, Setting.filter())
+    return router

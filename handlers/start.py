@@ -20,8 +20,6 @@ from handlers.choices import choice_step, summary
 from handlers.context import may_change, place_of, prepare, register, send
 from handlers.render import MAX_RULE_CHARS, describe_rule
 
-router = Router(name=__name__)
-
 MAX_PAYLOAD_CHARS = 64  # Telegram's own limit for a start parameter
 
 
@@ -36,7 +34,6 @@ def welcome() -> Text:
     )
 
 
-@router.message(CommandStart(deep_link=True))
 async def cmd_start_link(
     message: Message,
     command: CommandObject,
@@ -73,7 +70,6 @@ async def cmd_start_link(
     )
 
 
-@router.message(CommandStart())
 async def cmd_start(
     message: Message, bot: Bot, subscriptions: SubscriptionService, catalog: Catalog
 ) -> None:
@@ -84,3 +80,11 @@ async def cmd_start(
     await send(
         message, *await choice_step(Part.REGIONS, subscription, catalog, flow=Flow.ONBOARDING)
     )
+
+
+def build_router() -> Router:
+    """A fresh router with this module's handlers, in order (see :mod:`handlers`)."""
+    router = Router(name=__name__)
+    router.message.register(cmd_start_link, CommandStart(deep_link=True))
+    router.message.register(cmd_start, CommandStart())
+    return router

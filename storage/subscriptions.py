@@ -10,14 +10,12 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
 
-from bot.domain.models import Chat, ChatKind, DeliveryMode, Rule, Subscription
+from bot.domain.models import Chat, ChatKind, DeliveryMode, Rule, RulePart, Subscription
 from storage.chats import upsert_chat
 from storage.database import Database
 from storage.timestamps import from_db, to_db
 
-RulePart = Literal["regions", "sections", "topics"]
 _PART_TABLES: dict[RulePart, tuple[str, str]] = {
     "regions": ("rule_regions", "region_code"),
     "sections": ("rule_sections", "section_slug"),

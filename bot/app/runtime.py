@@ -27,6 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import event_loop
 from bot.app.composition import IngestRuntime, build_language, ingest_runtime
 from bot.app.config import Settings
+from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, build_scheduler
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
@@ -187,13 +188,17 @@ async def bot_runtime(
             )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
-                disable_fsm=True,  # no conversation states: every step lives in callback data
+                storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
+                disable_fsm=True,  # its middleware goes in below, inside in_flight
                 subscriptions=subscriptions,
                 reader=reader,
                 catalog=catalog,
                 admin_ids=frozenset(settings.admin_ids),
             )
             dispatcher.update.outer_middleware(in_flight)
+            # aiogram's FSM reads the state of every update from the database: that read is
+            # work in flight too, so shutdown waits for it before closing the database.
+            dispatcher.update.outer_middleware(dispatcher.fsm)
             setup_i18n(dispatcher, subscriptions=subscriptions, locales_path=LOCALES_PATH)
             dispatcher.include_routers(*build_routers())
             await set_commands(bot)

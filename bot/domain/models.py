@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,10 @@ class Chat:
     language: str | None
     active: bool
     inactive_reason: str | None = None
+
+
+RulePart = Literal["regions", "sections", "topics"]
+"""Which list of a :class:`Rule` a choice changes."""
 
 
 @dataclass(frozen=True, slots=True)

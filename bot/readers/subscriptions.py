@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.clock import Clock
 from bot.domain.errors import RegionewsError
-from bot.domain.models import Chat, ChatKind, DeliveryMode, Rule, Subscription
+from bot.domain.models import Chat, ChatKind, DeliveryMode, Rule, RulePart, Subscription
 from bot.readers.cache import BoundedCache
 from storage.chats import ChatRepository
 from storage.database import Database
-from storage.subscriptions import RulePart, SubscriptionRepository
+from storage.subscriptions import SubscriptionRepository
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SUPPORTED_LANGUAGES = ("ru", "en")
