@@ -29,6 +29,7 @@ from bot.app.composition import IngestRuntime, build_language, ingest_runtime
 from bot.app.config import Settings
 from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, build_scheduler
+from bot.delivery.channels import ChannelService
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.readers.catalog import Catalog
@@ -85,6 +86,7 @@ class BotRuntime:
     subscriptions: SubscriptionService
     reader: NewsReader
     catalog: Catalog
+    channels: ChannelService
     ingest_job: IngestJob
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
@@ -186,6 +188,7 @@ async def bot_runtime(
                 topics=reference.topics,
                 clock=clock,
             )
+            channels = ChannelService(ingest.database, admin_ids=settings.admin_ids, clock=clock)
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -194,6 +197,7 @@ async def bot_runtime(
                 reader=reader,
                 catalog=catalog,
                 admin_ids=frozenset(settings.admin_ids),
+                channels=channels,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -216,6 +220,7 @@ async def bot_runtime(
                 subscriptions=subscriptions,
                 reader=reader,
                 catalog=catalog,
+                channels=channels,
                 ingest_job=ingest_job,
                 scheduler=scheduler,
                 in_flight=in_flight,
