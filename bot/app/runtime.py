@@ -30,6 +30,7 @@ from bot.app.config import Settings
 from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, build_scheduler
 from bot.delivery.channels import ChannelService
+from bot.desk.roles import Roles
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.readers.catalog import Catalog
@@ -87,6 +88,7 @@ class BotRuntime:
     reader: NewsReader
     catalog: Catalog
     channels: ChannelService
+    roles: Roles
     ingest_job: IngestJob
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
@@ -189,6 +191,7 @@ async def bot_runtime(
                 clock=clock,
             )
             channels = ChannelService(ingest.database, admin_ids=settings.admin_ids, clock=clock)
+            roles = Roles(ingest.database, owner_ids=settings.admin_ids, clock=clock)
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -198,6 +201,7 @@ async def bot_runtime(
                 catalog=catalog,
                 admin_ids=frozenset(settings.admin_ids),
                 channels=channels,
+                roles=roles,  # the admin filters ask it: owners and editors
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -221,6 +225,7 @@ async def bot_runtime(
                 reader=reader,
                 catalog=catalog,
                 channels=channels,
+                roles=roles,
                 ingest_job=ingest_job,
                 scheduler=scheduler,
                 in_flight=in_flight,
