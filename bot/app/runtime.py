@@ -31,8 +31,10 @@ from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, build_scheduler
 from bot.delivery.channels import ChannelService
 from bot.desk.roles import Roles
+from bot.desk.sources import SourceDesk
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
+from bot.ingest.worker_drafter import WorkerDrafter
 from bot.readers.catalog import Catalog
 from bot.readers.reading import NewsReader
 from bot.readers.subscriptions import Choices, SubscriptionService
@@ -89,6 +91,7 @@ class BotRuntime:
     catalog: Catalog
     channels: ChannelService
     roles: Roles
+    source_desk: SourceDesk
     ingest_job: IngestJob
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
@@ -192,6 +195,17 @@ async def bot_runtime(
             )
             channels = ChannelService(ingest.database, admin_ids=settings.admin_ids, clock=clock)
             roles = Roles(ingest.database, owner_ids=settings.admin_ids, clock=clock)
+            source_desk = SourceDesk(
+                database=ingest.database,
+                ingestor=ingest.ingestor,
+                fetcher=ingest.fetcher,
+                drafter=WorkerDrafter(ingest.parser),
+                known=reference.known_slugs(),
+                region_zones={r.code: r.timezone for r in reference.regions},
+                default_interval=settings.default_interval,
+                default_timezone=settings.default_timezone,
+                clock=clock,
+            )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -202,6 +216,7 @@ async def bot_runtime(
                 admin_ids=frozenset(settings.admin_ids),
                 channels=channels,
                 roles=roles,  # the admin filters ask it: owners and editors
+                source_desk=source_desk,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -226,6 +241,7 @@ async def bot_runtime(
                 catalog=catalog,
                 channels=channels,
                 roles=roles,
+                source_desk=source_desk,
                 ingest_job=ingest_job,
                 scheduler=scheduler,
                 in_flight=in_flight,
