@@ -33,6 +33,7 @@ from handlers import (
     my,
     reading,
     settings,
+    sources,
     start,
 )
 from handlers.commands import CommandMenu, bot_commands
@@ -62,6 +63,7 @@ ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
     chat_state.build_router,
     admin.build_router,
     channels.build_router,
+    sources.build_router,
     fallback.build_router,
 )
 """Every feature module's router factory, in the order updates try them (fallback last)."""
