@@ -306,12 +306,16 @@ class SourceDesk:
         if len(data) > MAX_OPML_BYTES:
             raise OpmlRefused(f"the file is over {MAX_OPML_BYTES // 1024} KB")
         entries = await asyncio.to_thread(read_opml, data)
-        skipped: list[Skipped] = []
+        skipped: list[tuple[int, Skipped]] = []  # by position in the file
         configs: list[SourceConfig] = []
-        for entry in entries:
-            config = self._entry_config(entry, skipped)
-            if config is not None:
-                configs.append(config)
+        positions: list[int] = []
+        for position, entry in enumerate(entries):
+            outcome = self._entry_config(entry)
+            if isinstance(outcome, Skipped):
+                skipped.append((position, outcome))
+            else:
+                configs.append(outcome)
+                positions.append(position)
         now = self._clock()
         planned = [
             (
@@ -333,24 +337,24 @@ class SourceDesk:
             )
         )
         added: list[str] = []
-        for config, result in zip(configs, results, strict=True):
+        for position, config, result in zip(positions, configs, results, strict=True):
             if isinstance(result, SourceClash):
                 reason = (
                     SkipReason.NAME_TAKEN
                     if result.clash is Clash.NAME
                     else SkipReason.ADDRESS_TAKEN
                 )
-                skipped.append(Skipped(config.name, reason, result.existing))
+                skipped.append((position, Skipped(config.name, reason, result.existing)))
             else:
                 added.append(result.name)
         log.info("OPML import by %d: %d added, %d skipped", actor_id, len(added), len(skipped))
-        return ImportReport(tuple(added), tuple(skipped))
+        skipped.sort(key=lambda item: item[0])
+        return ImportReport(tuple(added), tuple(item for _position, item in skipped))
 
-    def _entry_config(self, entry: OpmlEntry, skipped: list[Skipped]) -> SourceConfig | None:
+    def _entry_config(self, entry: OpmlEntry) -> SourceConfig | Skipped:
         label = entry.name or entry.url or f"#{entry.line}"
         if not entry.url:
-            skipped.append(Skipped(label, SkipReason.NO_ADDRESS))
-            return None
+            return Skipped(label, SkipReason.NO_ADDRESS)
         raw: dict[str, Any] = {
             "name": (entry.name or default_name(entry.url))[:MAX_NAME_LENGTH],
             "url": entry.url,
@@ -370,8 +374,7 @@ class SourceDesk:
         try:
             return parse_source(raw, self._known)
         except ValueError as error:
-            skipped.append(Skipped(label, SkipReason.INVALID, str(error)))
-            return None
+            return Skipped(label, SkipReason.INVALID, str(error))
 
     async def export_opml(self) -> bytes:
         """Every source in use (file and bot) as OPML, by name."""
