@@ -13,7 +13,9 @@ import pytest_asyncio
 from bot.app.composition import load_reference
 from bot.desk.opml import MAX_OUTLINES, OpmlRefused, read_opml, write_opml
 from bot.domain.models import HtmlSelectors, SourceConfig, SourceKind, SourceOrigin, SourceState
+from handlers.filters import IsAdmin
 from handlers.source_views import find_region, parse_selectors
+from handlers.sources import build_router
 from storage import source_desk, sources
 from storage.database import Database
 from storage.reference import ReferenceRepository
@@ -302,3 +304,10 @@ async def test_only_sources_the_file_does_not_own_can_be_removed(database: Datab
     removed = await remove(file_feed.id)
     assert isinstance(removed, source_desk.Change) and removed.before.name == "file-feed"
     assert await remove(file_feed.id) is None
+
+
+def test_the_sources_router_is_guarded_at_the_router_for_messages_and_buttons() -> None:
+    router = build_router()
+    for observer in (router.message, router.callback_query):
+        guards = [f.callback for f in observer._handler.filters or ()]
+        assert [type(guard) for guard in guards] == [IsAdmin]
