@@ -7,6 +7,7 @@ project lives in this package, as unit-of-work functions of a ``sqlite3.Connecti
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sqlite3
@@ -186,8 +187,7 @@ class Database:
         """``ok``, or the first problems ``PRAGMA integrity_check`` finds, on one line."""
 
         def check(connection: sqlite3.Connection) -> str:
-            rows = connection.execute(f"PRAGMA integrity_check({int(max_errors)})").fetchall()
-            return "; ".join(str(row[0]) for row in rows) or "no answer"
+            return _integrity_check(connection, max_errors)
 
         try:
             return await self._on_thread(self._read_connection(), check, reading=True)
@@ -247,6 +247,27 @@ class Database:
         return tuple(done)
 
 
+def integrity_verdict(path: Path, *, max_errors: int = 3) -> str:
+    """``PRAGMA integrity_check``'s verdict on the file at ``path``, opened read-only, for
+    when no :class:`Database` is open (a fault while starting up). Blocking; SQLite-specific.
+    """
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        return f"could not run: {error}"
+    try:
+        return _integrity_check(connection, max_errors)
+    except sqlite3.Error as error:
+        return f"could not run: {error}"
+    finally:
+        connection.close()
+
+
+def _integrity_check(connection: sqlite3.Connection, max_errors: int) -> str:
+    rows = connection.execute(f"PRAGMA integrity_check({int(max_errors)})").fetchall()
+    return "; ".join(str(row[0]) for row in rows) or "no answer"
+
+
 async def _open_reader(path: Path) -> aiosqlite.Connection:
     reader = await aiosqlite.connect(path, isolation_level=None)
     reader.row_factory = aiosqlite.Row
@@ -277,27 +298,44 @@ def _in_snapshot(work: Work[T]) -> Work[T]:
     it until ``COMMIT``, so a unit's statements all see the same committed state."""
 
     def run(connection: sqlite3.Connection) -> T:
-        connection.execute("BEGIN")
+        _begin(connection, "BEGIN")
         try:
-            return work(connection)
-        finally:
-            connection.execute("COMMIT")  # nothing was written: COMMIT only ends the snapshot
+            result = work(connection)
+        except BaseException:
+            _roll_back(connection)
+            raise
+        connection.execute("COMMIT")  # nothing was written: COMMIT only ends the snapshot
+        return result
 
     return run
 
 
 def _in_transaction(work: Work[T]) -> Work[T]:
     def run(connection: sqlite3.Connection) -> T:
-        connection.execute("BEGIN IMMEDIATE")
+        _begin(connection, "BEGIN IMMEDIATE")
         try:
             result = work(connection)
         except BaseException:
-            connection.execute("ROLLBACK")
+            _roll_back(connection)
             raise
         connection.execute("COMMIT")
         return result
 
     return run
+
+
+def _begin(connection: sqlite3.Connection, statement: str) -> None:
+    if connection.in_transaction:  # a COMMIT that failed earlier (disk full, I/O error)
+        _roll_back(connection)
+    connection.execute(statement)
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open; SQLite may already have rolled back on its
+    own (full disk, I/O error, corruption), and the error that got us here is what counts."""
+    if connection.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
 
 
 def _split_statements(script: str) -> list[str]:

@@ -35,7 +35,7 @@ from bot.ingest.checking import check_source
 from bot.ingest.feeds import ParserPool
 from bot.ingest.fetching import Fetcher
 from bot.ingest.worker_drafter import WorkerDrafter
-from storage.database import DatabaseError, StorageFault
+from storage.database import DatabaseError, StorageFault, integrity_verdict
 from storage.sources import SourceRepository
 
 EXIT_OK = 0
@@ -141,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, DatabaseError) as error:
         print(f"regionews: {error}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
+    except StorageFault as fault:  # while starting up: reading the sources, say
+        verdict = fault.verdict or integrity_verdict(fault.path)
+        print(f"regionews: {StorageFault(fault.path, fault.reason, verdict)}", file=sys.stderr)  # noqa: T201
+        return EXIT_STORAGE
     except KeyboardInterrupt:
         return EXIT_FAILED
 
