@@ -25,6 +25,7 @@ from aiogram import Router
 from bot.telegram.i18n import LOCALES_PATH
 from handlers import (
     admin,
+    admins,
     channels,
     chat_state,
     choices,
@@ -62,6 +63,7 @@ ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
     chat_state.build_router,
     admin.build_router,
     channels.build_router,
+    admins.build_router,
     fallback.build_router,
 )
 """Every feature module's router factory, in the order updates try them (fallback last)."""
