@@ -30,6 +30,7 @@ from bot.app.config import Settings
 from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, build_scheduler
 from bot.delivery.channels import ChannelService
+from bot.desk.alerts import AdminAlerts, bot_sender
 from bot.desk.roles import Roles
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
@@ -89,6 +90,7 @@ class BotRuntime:
     catalog: Catalog
     channels: ChannelService
     roles: Roles
+    alerts: AdminAlerts
     ingest_job: IngestJob
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
@@ -192,6 +194,13 @@ async def bot_runtime(
             )
             channels = ChannelService(ingest.database, admin_ids=settings.admin_ids, clock=clock)
             roles = Roles(ingest.database, owner_ids=settings.admin_ids, clock=clock)
+            alerts = AdminAlerts(
+                bot_sender(bot),
+                chat_id=settings.error_chat_id,
+                owner_ids=settings.admin_ids,
+                per_minute=settings.alerts_per_minute,
+                clock=clock,
+            )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -202,6 +211,7 @@ async def bot_runtime(
                 admin_ids=frozenset(settings.admin_ids),
                 channels=channels,
                 roles=roles,  # the admin filters ask it: owners and editors
+                alerts=alerts,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -226,6 +236,7 @@ async def bot_runtime(
                 catalog=catalog,
                 channels=channels,
                 roles=roles,
+                alerts=alerts,
                 ingest_job=ingest_job,
                 scheduler=scheduler,
                 in_flight=in_flight,
