@@ -35,6 +35,7 @@ from handlers import (
     reading,
     settings,
     start,
+    stats,
 )
 from handlers.commands import CommandMenu, bot_commands
 from handlers.language import ChatLanguageMiddleware, setup_i18n
@@ -64,6 +65,7 @@ ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
     admin.build_router,
     channels.build_router,
     admins.build_router,
+    stats.build_router,
     fallback.build_router,
 )
 """Every feature module's router factory, in the order updates try them (fallback last)."""

@@ -32,6 +32,7 @@ from bot.app.scheduling import IngestJob, build_scheduler
 from bot.delivery.channels import ChannelService
 from bot.desk.alerts import AdminAlerts, bot_sender
 from bot.desk.roles import Roles
+from bot.desk.stats import StatsService
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.readers.catalog import Catalog
@@ -91,6 +92,7 @@ class BotRuntime:
     channels: ChannelService
     roles: Roles
     alerts: AdminAlerts
+    stats: StatsService
     ingest_job: IngestJob
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
@@ -194,6 +196,7 @@ async def bot_runtime(
             )
             channels = ChannelService(ingest.database, admin_ids=settings.admin_ids, clock=clock)
             roles = Roles(ingest.database, owner_ids=settings.admin_ids, clock=clock)
+            stats = StatsService(ingest.database, clock=clock)
             alerts = AdminAlerts(
                 bot_sender(bot),
                 chat_id=settings.error_chat_id,
@@ -212,6 +215,7 @@ async def bot_runtime(
                 channels=channels,
                 roles=roles,  # the admin filters ask it: owners and editors
                 alerts=alerts,
+                stats=stats,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -237,6 +241,7 @@ async def bot_runtime(
                 channels=channels,
                 roles=roles,
                 alerts=alerts,
+                stats=stats,
                 ingest_job=ingest_job,
                 scheduler=scheduler,
                 in_flight=in_flight,
