@@ -28,6 +28,7 @@ from aiogram import Router
 from bot.telegram.i18n import LOCALES_PATH
 from handlers import (
     admin,
+    admins,
     channels,
     chat_state,
     choices,
@@ -38,6 +39,7 @@ from handlers import (
     settings,
     sources,
     start,
+    stats,
 )
 from handlers.commands import CommandMenu, bot_commands
 from handlers.language import ChatLanguageMiddleware, setup_i18n
@@ -67,6 +69,8 @@ ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
     admin.build_router,
     channels.build_router,
     sources.build_router,
+    admins.build_router,
+    stats.build_router,
     fallback.build_router,
 )
 """Every feature module's router factory, in the order updates try them (fallback last)."""

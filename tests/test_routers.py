@@ -114,6 +114,8 @@ def test_every_build_gives_new_routers_in_order_with_the_fallback_last() -> None
         "handlers.admin",
         "handlers.channels",
         "handlers.sources",
+        "handlers.admins",
+        "handlers.stats",
         "handlers.fallback",
     ]
 

@@ -30,8 +30,10 @@ from bot.app.config import Settings
 from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, build_scheduler
 from bot.delivery.channels import ChannelService
+from bot.desk.alerts import AdminAlerts, bot_sender
 from bot.desk.roles import Roles
 from bot.desk.sources import SourceDesk
+from bot.desk.stats import StatsService
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.ingest.worker_drafter import WorkerDrafter
@@ -92,6 +94,8 @@ class BotRuntime:
     channels: ChannelService
     roles: Roles
     source_desk: SourceDesk
+    alerts: AdminAlerts
+    stats: StatsService
     ingest_job: IngestJob
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
@@ -206,6 +210,14 @@ async def bot_runtime(
                 default_timezone=settings.default_timezone,
                 clock=clock,
             )
+            stats = StatsService(ingest.database, clock=clock)
+            alerts = AdminAlerts(
+                bot_sender(bot),
+                chat_id=settings.error_chat_id,
+                owner_ids=settings.admin_ids,
+                per_minute=settings.alerts_per_minute,
+                clock=clock,
+            )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -217,6 +229,8 @@ async def bot_runtime(
                 channels=channels,
                 roles=roles,  # the admin filters ask it: owners and editors
                 source_desk=source_desk,
+                alerts=alerts,
+                stats=stats,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -242,6 +256,8 @@ async def bot_runtime(
                 channels=channels,
                 roles=roles,
                 source_desk=source_desk,
+                alerts=alerts,
+                stats=stats,
                 ingest_job=ingest_job,
                 scheduler=scheduler,
                 in_flight=in_flight,
