@@ -30,9 +30,16 @@ from bot.telegram.i18n import name_of
 from handlers.render import echo
 
 PAGE_SIZE = 5
-MAX_ERROR_CHARS = 200
+MAX_ERROR_CHARS = 160
 MAX_TITLE_CHARS = 120
-MAX_SKIPPED_SHOWN = 30
+MAX_SKIPPED_SHOWN = 10
+MAX_ADDED_SHOWN = 20
+MAX_NAME_CHARS = 64
+MAX_URL_CHARS = 160
+MAX_REGIONS_SHOWN = 10
+MAX_DETAIL_CHARS = 120
+# With these caps a page of the list, a preview and an import report stay under Telegram's
+# 4096 characters (tests/test_desk_sources_units.py renders the worst case).
 
 Action = Literal["pause", "resume", "fetch", "remove", "remove_yes"]
 
@@ -139,8 +146,8 @@ def source_block(number: int, item: SourceOverview) -> Text:
     facts.append(source.section or _("no section"))
     facts.append(_origin(source))
     return as_list(
-        Text(f"{number}. ", Bold(source.name)),
-        Code(source.url),
+        Text(f"{number}. ", Bold(_short(source.name, MAX_NAME_CHARS))),
+        Code(_short(source.url, MAX_URL_CHARS)),
         " · ".join(facts),
         *state_lines(item),
     )
@@ -213,7 +220,7 @@ def _source_buttons(number: int, item: SourceOverview, page: int) -> list[Inline
 
 def remove_question(source: SourceState, page: int) -> tuple[Text, InlineKeyboardMarkup]:
     text = as_list(
-        Text(_("Remove the source"), " ", Bold(source.name), "?"),
+        Text(_("Remove the source"), " ", Bold(_short(source.name, MAX_NAME_CHARS)), "?"),
         _("It is no longer fetched; the articles already stored stay."),
     )
     markup = InlineKeyboardMarkup(
@@ -256,7 +263,7 @@ def fetching_text(name: str) -> str:
 
 def fetch_result(report: SourceReport) -> Text:
     """What «fetch now» did, in words."""
-    name = Bold(report.source)
+    name = Bold(_short(report.source, MAX_NAME_CHARS))
     if report.status is SourceStatus.NEW:
         line = _("fetched; new items: {new}, updated: {updated}.").format(
             new=report.new, updated=report.updated
@@ -304,7 +311,7 @@ def cancel_row() -> list[InlineKeyboardButton]:
 
 def kind_prompt(name: str, url: str) -> tuple[Text, InlineKeyboardMarkup]:
     text = as_list(
-        Text(_("Adding"), " ", Bold(name), " — ", Code(url)),
+        Text(_("Adding"), " ", Bold(name), " — ", Code(_short(url, MAX_URL_CHARS))),
         _("What is it? (/cancel stops)"),
     )
     markup = InlineKeyboardMarkup(
@@ -392,7 +399,7 @@ def preview_view(
 ) -> tuple[Text, InlineKeyboardMarkup]:
     lines: list[Text | str] = [
         Text(
-            Bold(name),
+            Bold(_short(name, MAX_NAME_CHARS)),
             ": ",
             _("items it would ingest now: {count}.").format(count=preview.items),
         )
@@ -401,8 +408,10 @@ def preview_view(
     if preview.regions:
         found = ", ".join(
             f"{name_of(regions[code]) if code in regions else code} ({count})"
-            for code, count in preview.regions
+            for code, count in preview.regions[:MAX_REGIONS_SHOWN]
         )
+        if len(preview.regions) > MAX_REGIONS_SHOWN:
+            found += ", …"
         lines.append(_("Regions found: {regions}").format(regions=found))
     else:
         lines.append(_("No regions found in these items."))
@@ -463,7 +472,7 @@ def _skip_reason(reason: SkipReason, detail: str) -> str:
         return _("the name is taken by «{name}»").format(name=echo(detail))
     if reason is SkipReason.ADDRESS_TAKEN:
         return _("read already, as «{name}»").format(name=echo(detail))
-    return _("not valid: {detail}").format(detail=_short(detail, MAX_ERROR_CHARS))
+    return _("not valid: {detail}").format(detail=_short(detail, MAX_DETAIL_CHARS))
 
 
 def import_report(report: ImportReport) -> Text:
@@ -475,8 +484,8 @@ def import_report(report: ImportReport) -> Text:
         )
     ]
     if report.added:
-        names = ", ".join(echo(name) for name in report.added[:MAX_SKIPPED_SHOWN])
-        if len(report.added) > MAX_SKIPPED_SHOWN:
+        names = ", ".join(echo(name) for name in report.added[:MAX_ADDED_SHOWN])
+        if len(report.added) > MAX_ADDED_SHOWN:
             names += " …"
         lines.append(_("Added: {names}").format(names=names))
     for skipped in report.skipped[:MAX_SKIPPED_SHOWN]:

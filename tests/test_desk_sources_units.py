@@ -12,17 +12,26 @@ import pytest_asyncio
 
 from bot.app.composition import load_reference
 from bot.desk.opml import MAX_OUTLINES, OpmlRefused, read_opml, write_opml
+from bot.desk.sources import ImportReport, Preview, Skipped, SkipReason
 from bot.domain.models import HtmlSelectors, SourceConfig, SourceKind, SourceOrigin, SourceState
+from bot.telegram.i18n import speaking
 from handlers.filters import IsAdmin
-from handlers.source_views import find_region, parse_selectors
+from handlers.source_views import (
+    find_region,
+    import_report,
+    parse_selectors,
+    preview_view,
+    sources_view,
+)
 from handlers.sources import build_router
 from storage import source_desk, sources
 from storage.database import Database
 from storage.reference import ReferenceRepository
-from storage.source_desk import Clash, RemoveRefused, SourceClash
+from storage.source_desk import Clash, RemoveRefused, SourceClash, SourceOverview
 
 NOW = datetime(2024, 6, 10, 6, 0, tzinfo=UTC)
 OWNER = 1001
+TELEGRAM_LIMIT = 4096
 
 
 def _state(name: str, **changes: object) -> SourceState:
@@ -311,3 +320,44 @@ def test_the_sources_router_is_guarded_at_the_router_for_messages_and_buttons() 
     for observer in (router.message, router.callback_query):
         guards = [f.callback for f in observer._handler.filters or ()]
         assert [type(guard) for guard in guards] == [IsAdmin]
+
+
+def _worst(number: int) -> SourceOverview:
+    state = _state(
+        "n" * 500 + str(number),
+        id=number,
+        url="https://a.example/" + "p" * 3000,
+        region="RU-IRK",
+        section="s" * 32,
+        consecutive_errors=99,
+        last_error="e" * 3000,
+        disabled_reason="d" * 3000,
+        paused_at=NOW,
+        paused_by=10**12,
+        last_fetched_at=NOW,
+        last_success_at=NOW,
+        origin=SourceOrigin.BOT,
+    )
+    return SourceOverview(state, in_use=False, recent_articles=10**6)
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_longest_list_preview_and_report_fit_one_message(language: str) -> None:
+    regions = {region.code: region for region in load_reference().regions}
+    with speaking(language):
+        page, _markup = sources_view([_worst(number) for number in range(12)], 1)
+        preview, _markup = preview_view(
+            "n" * 500,
+            Preview(items=500, titles=("t" * 500,) * 5, regions=tuple((c, 9) for c in regions)),
+            regions,
+        )
+        report = import_report(
+            ImportReport(
+                added=tuple("a" * 500 + str(n) for n in range(1000)),
+                skipped=tuple(
+                    Skipped("l" * 500, SkipReason.INVALID, "x" * 3000) for _ in range(1000)
+                ),
+            )
+        )
+    for text in (page, preview, report):
+        assert 0 < text.length() <= TELEGRAM_LIMIT
