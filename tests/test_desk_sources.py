@@ -465,3 +465,48 @@ async def test_a_stranger_gets_nowhere_with_any_command_button_or_file(
 
 def _assert_untouched(first: StandMessage, last: StandMessage) -> None:
     assert last.message_id == first.message_id  # nothing new was sent to the stranger
+
+
+async def test_the_list_and_the_dialogue_speak_russian(desk: BotHarness) -> None:
+    olga = desk.stand.user(OWNER_ID, "Ольга")  # language_code="ru"
+    chat = desk.stand.private_chat(olga)
+
+    [listing] = await desk.send(olga, chat, "/sources")
+    [question] = await desk.send(olga, chat, f"/source_add {desk.web.url(NEW_FEED)}")
+
+    assert listing.text is not None
+    assert listing.text.startswith("Источники: 3 · страница 1 из 1")
+    assert "RSS · без региона · regional · из файла источников\n✅ Работает." in listing.text
+    assert question.button_texts() == [
+        ["Лента RSS / Atom / JSON"],
+        ["Страница новостей (CSS-селекторы)"],
+        ["✖️ Отмена"],
+    ]
+
+
+async def test_an_unfinished_dialogue_survives_a_restart(
+    telegram_stand: TelegramStand,
+    web_stand: WebStand,
+    make_settings: SettingsFactory,
+    language: Language,
+) -> None:
+    settings = make_settings(
+        bot_token=telegram_stand.token,
+        telegram_api_url=telegram_stand.base_url,
+        admin_ids=str(OWNER_ID),
+    )
+    web_stand.add(NEW_FEED, IRKUTSK_RSS)
+    async with running_bot(telegram_stand, web_stand, settings, language) as first:
+        owner, chat, *_ = _people(first)
+        [question] = await first.send(owner, chat, f"/source_add {web_stand.url(NEW_FEED)} x")
+        await first.press(owner, question, callback_data=AddKind(kind="rss").pack())
+
+    async with running_bot(telegram_stand, web_stand, settings, language) as second:
+        second.ledger.handled |= first.ledger.handled  # the first run's updates, done there
+        [section_question] = await second.send(owner, chat, "RU-IRK")
+        assert section_question.text == "Its section:"
+        await second.press(owner, section_question, callback_data=AddSection(slug="").pack())
+        [preview] = second.stand.messages_in(chat)[-1:]
+        await second.press(owner, preview, callback_data=AddConfirm(save=True).pack())
+        added = await _source(second, "x")
+        assert (added.region, added.section) == ("RU-IRK", None)

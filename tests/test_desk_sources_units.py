@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.app.composition import load_reference
+from bot.app.composition import ingest_runtime, load_reference
 from bot.desk.opml import MAX_OUTLINES, OpmlRefused, read_opml, write_opml
 from bot.desk.sources import ImportReport, Preview, Skipped, SkipReason
+from bot.domain.clock import ManualClock
 from bot.domain.models import HtmlSelectors, SourceConfig, SourceKind, SourceOrigin, SourceState
+from bot.ingest.ingestor import NAME_TAKEN_IN_BOT
 from bot.telegram.i18n import speaking
 from handlers.filters import IsAdmin
 from handlers.source_views import (
@@ -28,6 +30,9 @@ from storage import source_desk, sources
 from storage.database import Database
 from storage.reference import ReferenceRepository
 from storage.source_desk import Clash, RemoveRefused, SourceClash, SourceOverview
+from tests.conftest import SettingsFactory
+from tests.ingest_fixtures import write_sources
+from tests.web_stand import WebStand
 
 NOW = datetime(2024, 6, 10, 6, 0, tzinfo=UTC)
 OWNER = 1001
@@ -361,3 +366,23 @@ def test_the_longest_list_preview_and_report_fit_one_message(language: str) -> N
         )
     for text in (page, preview, report):
         assert 0 < text.length() <= TELEGRAM_LIMIT
+
+
+async def test_a_file_source_named_like_a_bot_source_is_reported_and_not_used(
+    web_stand: WebStand, make_settings: SettingsFactory
+) -> None:
+    settings = make_settings()
+    write_sources(settings.sources_file, web_stand)
+    bot_feed = _config("mine", web_stand.url("/mine.rss"), region="RU-IRK")
+    async with ingest_runtime(settings, clock=ManualClock(NOW)) as runtime:
+        await _add(runtime.database, bot_feed)
+
+    clash = f'\n[[source]]\nname = "mine"\nurl = "{web_stand.url("/file.rss")}"\n'
+    write_sources(settings.sources_file, web_stand, clash)
+    async with ingest_runtime(settings, clock=ManualClock(NOW)) as runtime:
+        report = await runtime.ingestor.run_once(only_due=True)
+        kept = await runtime.database.read(lambda connection: sources.get(connection, "mine"))
+
+    assert [(p.source, p.error) for p in report.problems] == [("mine", NAME_TAKEN_IN_BOT)]
+    assert kept is not None
+    assert (kept.url, kept.origin, kept.region) == (bot_feed.url, SourceOrigin.BOT, "RU-IRK")
