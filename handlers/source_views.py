@@ -459,6 +459,10 @@ def opml_too_big(limit_kb: int) -> str:
     )
 
 
+def download_failed() -> str:
+    return _("I could not download the file from Telegram; send it again.")
+
+
 def opml_refused(hostile: bool) -> str:
     if hostile:
         return _("This file declares a DTD (entities), which I do not read: nothing was imported.")

@@ -14,10 +14,12 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiohttp import ClientError
 
 from bot.desk.sources import (
     MAX_OPML_BYTES,
@@ -281,7 +283,12 @@ async def on_opml(message: Message, bot: Bot, source_desk: SourceDesk) -> None:
         await message.answer(views.opml_too_big(MAX_OPML_BYTES // 1024))
         return
     buffer = io.BytesIO()
-    await bot.download(document, destination=buffer)
+    try:
+        await bot.download(document, destination=buffer)
+    except (TelegramAPIError, ClientError, TimeoutError) as error:
+        log.warning("could not download an OPML file: %r", error)
+        await message.answer(views.download_failed())
+        return
     data = buffer.getvalue()
     try:
         report = await source_desk.import_opml(data, actor_id=message.from_user.id)

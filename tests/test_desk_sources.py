@@ -510,3 +510,14 @@ async def test_an_unfinished_dialogue_survives_a_restart(
         await second.press(owner, preview, callback_data=AddConfirm(save=True).pack())
         added = await _source(second, "x")
         assert (added.region, added.section) == ("RU-IRK", None)
+
+
+async def test_a_file_telegram_fails_to_give_gets_one_line(desk: BotHarness) -> None:
+    owner, chat, *_ = _people(desk)
+    desk.stand.fail_next("getFile", error_code=400, description="Bad Request: file is too big")
+
+    await owner.send_document(chat, "feeds.opml", _opml())
+    await desk.settle()
+
+    [reply] = desk.stand.messages_in(chat)[-1:]
+    assert reply.text == "I could not download the file from Telegram; send it again."
