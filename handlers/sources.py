@@ -106,9 +106,13 @@ async def on_source_action(
                 await query.answer(views.removed_text(removed.name))
         else:
             source = await source_desk.get(source_id)
-            await query.answer(views.fetching_text(source.name))
-            report = await source_desk.fetch_now(source_id, actor_id=actor)
-            await send(message, views.fetch_result(report))
+            await query.answer(views.fetching_text(source.name))  # the fetch takes a while
+            try:
+                report = await source_desk.fetch_now(source_id, actor_id=actor)
+            except NotFound:  # removed meanwhile: the press has had its answer already
+                await message.answer(views.gone_text())
+            else:
+                await send(message, views.fetch_result(report))
     except NotFound:
         await query.answer(views.gone_text(), show_alert=True)
     await _refresh(message, source_desk, page)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -150,10 +150,6 @@ class SourceDesk:
         self._default_interval = default_interval
         self._default_timezone = default_timezone
         self._clock = clock
-
-    @property
-    def regions(self) -> Collection[str]:
-        return self._known.regions
 
     # reading -------------------------------------------------------------------------------
 
