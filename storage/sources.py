@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.models import HtmlSelectors, SourceConfig, SourceKind, SourceState
+from bot.domain.models import HtmlSelectors, SourceConfig, SourceKind, SourceOrigin, SourceState
 from storage.database import Database
 from storage.timestamps import from_db_optional, to_db, to_db_optional
 
 _COLUMNS = (
     "id, name, url, configured_url, kind, region_code, section_slug, topics, interval_seconds,"
     " timezone, html_selectors, etag, last_modified, next_fetch_at, last_fetched_at,"
-    " last_success_at, consecutive_errors, last_error, disabled_reason"
+    " last_success_at, consecutive_errors, last_error, disabled_reason, origin, paused_at,"
+    " paused_by"
 )
 
 
@@ -53,6 +54,9 @@ def _row_to_state(row: sqlite3.Row) -> SourceState:
         consecutive_errors=row["consecutive_errors"],
         last_error=row["last_error"],
         disabled_reason=row["disabled_reason"],
+        origin=SourceOrigin(row["origin"]),
+        paused_at=from_db_optional(row["paused_at"]),
+        paused_by=row["paused_by"],
     )
 
 
@@ -83,6 +87,8 @@ class SyncOutcome:
     restarted: tuple[str, ...] = ()
     """Sources whose configuration changed while they were disabled or failing: enabled
     again, error count reset, fetched soon."""
+    refused: tuple[str, ...] = ()
+    """Sources of the file whose name a source added in the bot already has: not synced."""
 
 
 def _config_values(config: SourceConfig, default_interval: int) -> tuple[object, ...]:
@@ -121,17 +127,26 @@ def sync_config(
     disabled or failing source is a fresh start: enabled, errors forgotten, due at its
     ``first_fetch_at``. A source never fetched yet is due no later than its
     ``first_fetch_at``.
+
+    Sources added in the bot (``origin = 'bot'``) are not the file's: they are neither
+    updated nor marked, and a file source with the name of one is refused
+    (:attr:`SyncOutcome.refused`) rather than overwrite it.
     """
     stamp = to_db(now)
     stored = {
         str(row["name"]): row
         for row in connection.execute(
-            f"SELECT name, {_CONFIG_COLUMNS}, consecutive_errors, disabled_reason FROM sources"
+            f"SELECT name, {_CONFIG_COLUMNS}, consecutive_errors, disabled_reason, origin"
+            " FROM sources"
         )
     }
     restarted: list[str] = []
-    connection.execute("UPDATE sources SET in_config = 0")
+    refused: list[str] = []
+    connection.execute("UPDATE sources SET in_config = 0 WHERE origin = 'file'")
     for config in configs:
+        if config.name in stored and stored[config.name]["origin"] != SourceOrigin.FILE:
+            refused.append(config.name)
+            continue
         values = _config_values(config, default_interval)
         first = to_db_optional(first_fetch_at.get(config.name))
         old = stored.get(config.name)
@@ -168,19 +183,22 @@ def sync_config(
             " in_config = 1, updated_at = excluded.updated_at",
             (config.name, *values, first, stamp),
         )
-    return SyncOutcome(tuple(restarted))
+    return SyncOutcome(tuple(restarted), tuple(refused))
 
 
 def configured(connection: sqlite3.Connection) -> tuple[SourceState, ...]:
-    """Unit of work: every source in the sources file, enabled or not, by name."""
+    """Unit of work: every source in use (in the sources file or added in the bot), enabled,
+    disabled or paused, by name."""
     rows = connection.execute(f"SELECT {_COLUMNS} FROM sources WHERE in_config = 1 ORDER BY name")
     return tuple(_row_to_state(row) for row in rows)
 
 
 def due(connection: sqlite3.Connection, now: datetime) -> tuple[SourceState, ...]:
-    """Unit of work: enabled sources whose next fetch time has come, the most overdue first."""
+    """Unit of work: enabled, unpaused sources whose next fetch time has come, the most
+    overdue first."""
     rows = connection.execute(
         f"SELECT {_COLUMNS} FROM sources WHERE in_config = 1 AND disabled_reason IS NULL"
+        " AND paused_at IS NULL"
         " AND (next_fetch_at IS NULL OR next_fetch_at <= ?)"
         " ORDER BY next_fetch_at IS NOT NULL, next_fetch_at, name",
         (to_db(now),),

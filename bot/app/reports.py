@@ -181,7 +181,10 @@ def sources_text(sources: Iterable[SourceState]) -> str:
     lines: list[str] = []
     for source in sources:
         state = "enabled" if source.enabled else f"DISABLED: {source.disabled_reason}"
-        lines.append(f"{source.name}  [{source.kind.value}] {source.url}")
+        if source.paused_at is not None:
+            state = f"PAUSED by admin {source.paused_by} since {source.paused_at:%Y-%m-%d %H:%M}"
+            state += " UTC" + ("" if source.enabled else f"; DISABLED: {source.disabled_reason}")
+        lines.append(f"{source.name}  [{source.kind.value}, {source.origin.value}] {source.url}")
         lines.append(f"  {state}; errors in a row: {source.consecutive_errors}")
         if source.last_error:
             lines.append(f"  last error: {source.last_error}")
@@ -199,6 +202,8 @@ def source_state_json(source: SourceState) -> dict[str, Any]:
         "kind": source.kind.value,
         "enabled": source.enabled,
         "disabled": source.disabled_reason,
+        "paused": source.paused,
+        "origin": source.origin.value,
         "consecutive_errors": source.consecutive_errors,
         "last_error": source.last_error,
         "last_success_at": source.last_success_at.isoformat() if source.last_success_at else None,

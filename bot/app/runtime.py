@@ -42,6 +42,10 @@ from bot.delivery.pacing import Pacer, PacingLimits
 from bot.delivery.rendering import CardRenderer
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle, pace_handler_bot
+from bot.desk.alerts import AdminAlerts, bot_sender
+from bot.desk.roles import Roles
+from bot.desk.sources import SourceDesk
+from bot.desk.stats import StatsService
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.readers.catalog import Catalog
@@ -144,6 +148,10 @@ class BotRuntime:
     reader: NewsReader
     catalog: Catalog
     channels: ChannelService
+    roles: Roles
+    source_desk: SourceDesk
+    alerts: AdminAlerts
+    stats: StatsService
     ingest_job: IngestJob
     sender: Sender
     jobs: tuple[Job, ...]
@@ -211,6 +219,35 @@ async def set_commands(bot: Bot) -> None:
         await bot.set_my_commands(commands, scope=scope, language_code=language_code)
 
 
+def reader_services(
+    ingest: IngestRuntime, language: Language, *, clock: Clock
+) -> tuple[SubscriptionService, NewsReader, Catalog]:
+    """The services the reader handlers call: subscriptions, reading and the catalogue."""
+    reference = ingest.reference
+    subscriptions = SubscriptionService(
+        database=ingest.database,
+        choices=Choices(
+            region_zones={r.code: r.timezone for r in reference.regions},
+            sections={s.slug for s in reference.sections},
+            topics={t.slug for t in reference.topics},
+        ),
+        clock=clock,
+    )
+    reader = NewsReader(
+        database=ingest.database,
+        regions=language.resolver,
+        lemmatizer=language.lemmatizer,
+    )
+    catalog = Catalog(
+        database=ingest.database,
+        regions=reference.regions,
+        sections=reference.sections,
+        topics=reference.topics,
+        clock=clock,
+    )
+    return subscriptions, reader, catalog
+
+
 @asynccontextmanager
 async def bot_runtime(
     settings: Settings,
@@ -229,28 +266,28 @@ async def bot_runtime(
         async with ingest_runtime(settings, clock=clock) as ingest:
             reference = ingest.reference
             language = language or build_language(reference)
-            subscriptions = SubscriptionService(
-                database=ingest.database,
-                choices=Choices(
-                    region_zones={r.code: r.timezone for r in reference.regions},
-                    sections={s.slug for s in reference.sections},
-                    topics={t.slug for t in reference.topics},
-                ),
-                clock=clock,
-            )
-            reader = NewsReader(
-                database=ingest.database,
-                regions=language.resolver,
-                lemmatizer=language.lemmatizer,
-            )
-            catalog = Catalog(
-                database=ingest.database,
-                regions=reference.regions,
-                sections=reference.sections,
-                topics=reference.topics,
-                clock=clock,
-            )
+            subscriptions, reader, catalog = reader_services(ingest, language, clock=clock)
             channels = ChannelService(ingest.database, admin_ids=settings.admin_ids, clock=clock)
+            roles = Roles(ingest.database, owner_ids=settings.admin_ids, clock=clock)
+            source_desk = SourceDesk(
+                database=ingest.database,
+                ingestor=ingest.ingestor,
+                fetcher=ingest.fetcher,
+                drafter=ingest.parser,
+                known=reference.known_slugs(),
+                region_zones={r.code: r.timezone for r in reference.regions},
+                default_interval=settings.default_interval,
+                default_timezone=settings.default_timezone,
+                clock=clock,
+            )
+            stats = StatsService(ingest.database, clock=clock)
+            alerts = AdminAlerts(
+                bot_sender(bot),
+                chat_id=settings.error_chat_id,
+                owner_ids=settings.admin_ids,
+                per_minute=settings.alerts_per_minute,
+                clock=clock,
+            )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -260,6 +297,10 @@ async def bot_runtime(
                 catalog=catalog,
                 admin_ids=frozenset(settings.admin_ids),
                 channels=channels,
+                roles=roles,  # the admin filters ask it: owners and editors
+                source_desk=source_desk,
+                alerts=alerts,
+                stats=stats,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -307,6 +348,10 @@ async def bot_runtime(
                 reader=reader,
                 catalog=catalog,
                 channels=channels,
+                roles=roles,
+                source_desk=source_desk,
+                alerts=alerts,
+                stats=stats,
                 ingest_job=ingest_job,
                 sender=sender,
                 jobs=jobs,

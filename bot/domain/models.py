@@ -40,6 +40,13 @@ class Topic:
     keywords: tuple[str, ...] = ()
 
 
+class SourceOrigin(StrEnum):
+    """Where a source's configuration lives."""
+
+    FILE = "file"  # the sources file; the sync at start-up owns it
+    BOT = "bot"  # added by an admin in the bot; only the database has it
+
+
 class SourceKind(StrEnum):
     RSS = "rss"  # RSS, Atom, RDF or JSON Feed
     HTML = "html"  # a news-list page read with CSS selectors
@@ -209,10 +216,19 @@ class SourceState:
     consecutive_errors: int
     last_error: str | None
     disabled_reason: str | None
+    """Disabled by errors (the ingestor's words), not by a person."""
+    origin: SourceOrigin = SourceOrigin.FILE
+    paused_at: datetime | None = None
+    """Paused by an admin (not an error): not fetched until resumed."""
+    paused_by: int | None = None
 
     @property
     def enabled(self) -> bool:
         return self.disabled_reason is None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
 
 
 class ChatKind(StrEnum):

@@ -49,6 +49,9 @@ from storage.sources import FetchFailure, FetchSuccess, SourceRepository
 log = logging.getLogger(__name__)
 
 HTTP_GONE = 410
+NAME_TAKEN_IN_BOT = (
+    "the name is taken by a source added in the bot; this one is not used (rename one of them)"
+)
 
 
 class FeedFetcher(Protocol):
@@ -165,9 +168,18 @@ class Ingestor:
                 " error count reset",
                 name,
             )
+        for name in outcome.refused:
+            log.warning(
+                "source %s of the sources file: the name is taken by a source added in the"
+                " bot; not used (rename one of them)",
+                name,
+            )
         self._problems = tuple(
             SourceReport(problem.name, SourceStatus.ERROR, error=problem.reason)
             for problem in sources_file.problems
+        ) + tuple(
+            SourceReport(name, SourceStatus.ERROR, error=NAME_TAKEN_IN_BOT)
+            for name in outcome.refused
         )
 
     async def run_once(self, *, only_due: bool) -> IngestReport:
@@ -185,7 +197,9 @@ class Ingestor:
         if only_due:
             sources = await self._sources.due(self._clock())
         else:
-            sources = tuple(s for s in await self._sources.configured() if s.enabled)
+            sources = tuple(
+                s for s in await self._sources.configured() if s.enabled and not s.paused
+            )
         slots = asyncio.Semaphore(self._policy.sources_in_flight)
 
         async def ingest_in_slot(source: SourceState) -> SourceReport:

@@ -122,6 +122,12 @@ def _parse_sections(raw: Any, *, origin: str) -> tuple[Section, ...]:
     return tuple(sections)
 
 
+def parse_source(raw: Any, known: KnownSlugs) -> SourceConfig:
+    """One ``[[source]]`` table (or the same keys from elsewhere: the desk's dialogue, an OPML
+    outline) checked by the sources file's rules; ``ValueError`` says what is wrong."""
+    return _parse_source(raw, known)
+
+
 def _parse_source(raw: Any, known: KnownSlugs) -> SourceConfig:
     if not isinstance(raw, dict):
         raise ValueError("a [[source]] must be a table of keys")

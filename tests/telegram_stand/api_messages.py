@@ -96,9 +96,11 @@ def _new_message(core: StandCore, chat: StandChat, params: Params) -> StandMessa
     )
 
 
-def _store_file(core: StandCore, kind: str, size: int, source: str) -> StoredFile:
+def _store_file(
+    core: StandCore, kind: str, size: int, source: str, content: bytes = b""
+) -> StoredFile:
     number = core.state.next_number("file")
-    stored = StoredFile(f"{kind[:2].upper()}ACAgStand{number:06d}", kind, size, source)
+    stored = StoredFile(f"{kind[:2].upper()}ACAgStand{number:06d}", kind, size, source, content)
     core.state.files[stored.file_id] = stored
     return stored
 
@@ -111,7 +113,9 @@ def _media_payload(core: StandCore, params: Params, kind: str, ref: str | None) 
     if upload is not None:
         if not upload.content:
             raise bad_request("file must be non-empty")
-        stored = _store_file(core, kind, len(upload.content), f"upload:{upload.filename}")
+        stored = _store_file(
+            core, kind, len(upload.content), f"upload:{upload.filename}", upload.content
+        )
     elif ref is None or ref.startswith("attach://"):
         raise bad_request(f"there is no {kind} in the request")
     elif ref.startswith(("http://", "https://")):
@@ -134,7 +138,8 @@ def _media_payload(core: StandCore, params: Params, kind: str, ref: str | None) 
         return {"video": {**base, "width": 1280, "height": 720, "duration": 1}}
     if kind == "audio":
         return {"audio": {**base, "duration": 1}}
-    return {"document": {**base, "file_name": stored.source.rsplit("/", 1)[-1][:64]}}
+    name = stored.source.removeprefix("upload:").rsplit("/", 1)[-1][:64]
+    return {"document": {**base, "file_name": name}}
 
 
 async def send_message(core: StandCore, params: Params) -> Any:
@@ -170,6 +175,39 @@ async def send_photo(core: StandCore, params: Params) -> Any:
     core.state.store(message)
     core.notify()
     return message.to_api()
+
+
+async def send_document(core: StandCore, params: Params) -> Any:
+    chat = core.sendable_chat(params)
+    caption = _caption(
+        core,
+        params.text("caption"),
+        params.text("parse_mode"),
+        params.json_value("caption_entities", what="caption entities"),
+    )
+    media = _media_payload(core, params, "document", params.text("document"))
+    message = _new_message(core, chat, params)
+    message.reply_to = core.reply_target(chat, params)
+    message.media = media
+    if caption is not None:
+        message.caption, message.caption_entities = caption.text, caption.entity_list()
+    core.charge(chat)
+    core.state.store(message)
+    core.notify()
+    return message.to_api()
+
+
+async def get_file(core: StandCore, params: Params) -> Any:
+    file_id = params.required_text("file_id", "file_id is empty")
+    stored = core.state.files.get(file_id)
+    if stored is None:
+        raise bad_request("invalid file_id")
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": f"AQAD{stored.file_id[-6:]}",
+        "file_size": stored.size,
+        "file_path": stored.file_path,
+    }
 
 
 async def send_media_group(core: StandCore, params: Params) -> Any:
@@ -315,6 +353,8 @@ MESSAGE_METHODS: dict[str, Handler] = {
     "sendMessage": send_message,
     "sendPhoto": send_photo,
     "sendMediaGroup": send_media_group,
+    "sendDocument": send_document,
+    "getFile": get_file,
     "editMessageText": edit_message_text,
     "editMessageCaption": edit_message_caption,
     "editMessageReplyMarkup": edit_message_reply_markup,

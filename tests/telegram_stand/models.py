@@ -242,6 +242,14 @@ class StoredFile:
     kind: str
     size: int
     source: str
+    content: bytes = b""
+    """What was uploaded (documents sent by the bot or by a person), for getFile downloads."""
+    mime_type: str | None = None
+
+    @property
+    def file_path(self) -> str:
+        """Where ``/file/bot<token>/<file_path>`` serves it (getFile's answer)."""
+        return f"{self.kind}s/{self.file_id}"
 
 
 @dataclass

@@ -5,7 +5,15 @@ from __future__ import annotations
 from .core import StandCore
 from .errors import StandUsageError
 from .html_rules import bot_command_entities
-from .models import ChatKind, MemberStatus, PendingQuery, StandChat, StandMessage, StandUser
+from .models import (
+    ChatKind,
+    MemberStatus,
+    PendingQuery,
+    StandChat,
+    StandMessage,
+    StandUser,
+    StoredFile,
+)
 
 
 class Person:
@@ -99,6 +107,49 @@ class Person:
                 "chat": channel.to_api(),
                 "message_id": channel.next_message_id(),
             },
+        )
+        self._core.state.store(message)
+        if chat.bot_present:
+            await self._core.publish("message", message.to_api())
+        return message
+
+    async def send_document(
+        self,
+        chat: StandChat,
+        file_name: str,
+        content: bytes,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
+    ) -> StandMessage:
+        """Upload a file as a document (the bot may fetch it with getFile)."""
+        self._check_can_see(chat)
+        if not content:
+            raise StandUsageError("Telegram clients do not send empty files")
+        if chat.is_private:
+            if chat.bot_status is MemberStatus.KICKED:
+                raise StandUsageError(f"{self!r} blocked the bot; unblock it first")
+            chat.bot_status = MemberStatus.MEMBER
+        number = self._core.state.next_number("file")
+        stored = StoredFile(
+            f"BQACAgPerson{number:06d}", "document", len(content), file_name, content, mime_type
+        )
+        self._core.state.files[stored.file_id] = stored
+        document: dict[str, object] = {
+            "file_id": stored.file_id,
+            "file_unique_id": f"AQAD{stored.file_id[-6:]}",
+            "file_name": file_name,
+            "file_size": len(content),
+        }
+        if mime_type is not None:
+            document["mime_type"] = mime_type
+        message = StandMessage(
+            chat=chat,
+            message_id=chat.next_message_id(),
+            sender=self.user,
+            date=self._core.now_date(),
+            caption=caption,
+            media={"document": document},
         )
         self._core.state.store(message)
         if chat.bot_present:

@@ -36,6 +36,7 @@ class BotApiServer:
     async def start(self) -> str:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(
             app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None
         )
@@ -91,6 +92,16 @@ class BotApiServer:
             )
         )
         self.core.notify()
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """A file by getFile's ``file_path``, as ``api.telegram.org/file/bot<token>/…``."""
+        if request.match_info["token"] != self.core.token:
+            return _answer(401, unauthorized().envelope())
+        path = request.match_info["path"]
+        for stored in self.core.state.files.values():
+            if stored.file_path == path:
+                return web.Response(body=stored.content)
+        return _answer(404, not_found().envelope())
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]

@@ -374,6 +374,14 @@ class TelegramStand:
         if not await self._core.changed.wait_until(predicate, timeout):
             raise StandTimeout(f"condition not met within {timeout}s")
 
+    def file_content(self, message: StandMessage) -> bytes:
+        """The bytes of the document (or other file) a message carries, as sent."""
+        for kind in ("document", "audio", "video"):
+            item = message.media.get(kind)
+            if isinstance(item, dict):
+                return self._core.state.files[str(item["file_id"])].content
+        raise StandUsageError(f"{message!r} carries no file")
+
     @property
     def callback_answers(self) -> list[CallbackAnswer]:
         return list(self._core.state.callback_answers)
