@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.delivery import (
     DeliveryKind,
@@ -20,64 +20,159 @@ from bot.domain.delivery import (
     OutboxItem,
     PlannedDelivery,
     Priority,
+    QuietRule,
+    SlotRule,
 )
-from storage.timestamps import from_db, to_db, utc_now
+from storage.timestamps import from_db, from_db_optional, to_db, utc_now
 
-_PLAN = """
-WITH new_articles AS (
-    SELECT a.id, a.story_id, a.published_at, a.section_slug
-    FROM articles a WHERE a.id IN (SELECT value FROM json_each(:ids))
-)
-INSERT OR IGNORE INTO deliveries
-    (chat_id, thread_id, kind, dedupe_key, article_id, priority, due_at, created_at)
-SELECT s.chat_id, s.thread_id, 'article', 'story:' || n.story_id, n.id,
-       CASE WHEN c.kind = 'channel' THEN :channel ELSE :instant END, :now, :now
-FROM new_articles n
-JOIN subscriptions s ON s.since <= n.published_at AND s.paused = 0
-JOIN chats c ON c.id = s.chat_id AND c.active = 1
-WHERE (s.mode = 'instant' OR c.kind = 'channel')
-  AND EXISTS (
+RULE_MATCH = """EXISTS (
     SELECT 1 FROM subscription_rules r
-    WHERE r.subscription_id = s.id
+    WHERE r.subscription_id = {subscription}.id
       AND (NOT EXISTS (SELECT 1 FROM rule_regions x WHERE x.rule_id = r.id)
            OR EXISTS (SELECT 1 FROM rule_regions x JOIN article_regions y
-                      ON y.region_code = x.region_code AND y.article_id = n.id
+                      ON y.region_code = x.region_code AND y.article_id = {article}.id
                       WHERE x.rule_id = r.id))
       AND (NOT EXISTS (SELECT 1 FROM rule_sections x WHERE x.rule_id = r.id)
            OR EXISTS (SELECT 1 FROM rule_sections x
-                      WHERE x.rule_id = r.id AND x.section_slug = n.section_slug))
+                      WHERE x.rule_id = r.id AND x.section_slug = {article}.section_slug))
       AND (NOT EXISTS (SELECT 1 FROM rule_topics x WHERE x.rule_id = r.id)
            OR EXISTS (SELECT 1 FROM rule_topics x JOIN article_topics y
-                      ON y.topic_slug = x.topic_slug AND y.article_id = n.id
+                      ON y.topic_slug = x.topic_slug AND y.article_id = {article}.id
                       WHERE x.rule_id = r.id))
-  )
-ORDER BY n.id
+)"""
+"""SQL: the subscription (alias) has a rule the article (alias, with ``id`` and
+``section_slug``) matches: regions × sections × topics, an empty part meaning "any"."""
+
+_PLAN = """
+WITH article AS (
+    SELECT id, story_id, published_at, section_slug FROM articles WHERE id = :article
+),
+unmatched_rules (rule_id) AS (
+    SELECT rule_id FROM rule_regions GROUP BY rule_id HAVING MAX(region_code IN
+        (SELECT region_code FROM article_regions WHERE article_id = :article)) = 0
+    UNION ALL
+    SELECT rule_id FROM rule_sections GROUP BY rule_id HAVING MAX(section_slug =
+        (SELECT section_slug FROM article)) = 0
+    UNION ALL
+    SELECT rule_id FROM rule_topics GROUP BY rule_id HAVING MAX(topic_slug IN
+        (SELECT topic_slug FROM article_topics WHERE article_id = :article)) = 0
+),
+matched (subscription_id) AS (
+    SELECT DISTINCT subscription_id FROM subscription_rules
+    WHERE id NOT IN (SELECT rule_id FROM unmatched_rules)
+),
+holds (timezone, quiet_start, quiet_end, until) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+           json_extract(value, '$[2]'), json_extract(value, '$[3]')
+    FROM json_each(:holds)
+),
+channel_due (chat_id, thread_id, due_at) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+    FROM json_each(:channels)
+)
+INSERT OR IGNORE INTO deliveries
+    (chat_id, thread_id, kind, dedupe_key, article_id, priority, due_at, created_at)
+SELECT s.chat_id,
+       CASE WHEN c.kind = 'channel'
+            THEN COALESCE((SELECT thread_id FROM channel_due WHERE chat_id = s.chat_id),
+                          s.thread_id)
+            ELSE s.thread_id END,
+       'article', 'story:' || n.story_id, n.id,
+       CASE WHEN c.kind = 'channel' THEN :channel ELSE :instant END,
+       CASE WHEN c.kind = 'channel'
+            THEN COALESCE((SELECT due_at FROM channel_due WHERE chat_id = s.chat_id), :now)
+            WHEN s.quiet_start IS NULL THEN :now
+            ELSE COALESCE((SELECT until FROM holds h WHERE h.timezone IS s.timezone
+                           AND h.quiet_start = s.quiet_start AND h.quiet_end = s.quiet_end),
+                          :now) END,
+       :now
+FROM article n
+JOIN matched m
+JOIN subscriptions s ON s.id = m.subscription_id AND s.paused = 0
+    AND s.since <= n.published_at
+JOIN chats c ON c.id = s.chat_id AND c.active = 1
+WHERE (s.mode = 'instant' OR c.kind = 'channel')
+  AND (c.kind <> 'channel' OR EXISTS (SELECT 1 FROM channel_due WHERE chat_id = s.chat_id))
 """
+"""One article's deliveries. A rule matches unless one of its non-empty parts misses the
+article: the rules that miss are found by three grouped scans of the rule tables (one per
+part), the rest lead to their subscriptions. Set-based: no step per chat."""
 
 
 def plan_article_deliveries(
-    connection: sqlite3.Connection, article_ids: Sequence[int], *, now: datetime
+    connection: sqlite3.Connection,
+    article_ids: Sequence[int],
+    *,
+    now: datetime,
+    quiet_until: QuietRule | None = None,
+    next_slot: SlotRule | None = None,
 ) -> int:
     """Plan one delivery per matching active, unpaused subscription for each new article
     (stored in the same transaction), deduped by story; returns the rows planned.
 
     A subscription matches when any of its rules does (regions × sections × topics, an empty
-    part meaning "any") and the article was not published before the subscription began.
-    Digest-mode subscriptions get no row here: the digest job builds theirs.
+    part meaning "any") and the article was not published before the subscription began
+    (``since``): no backlog for a new subscriber. Digest-mode subscriptions get no row here
+    (the digest job builds theirs). One set-based ``INSERT … SELECT`` whatever the number of
+    chats (one per article); the unique key drops a second article of a story already
+    planned for a chat.
+
+    Instant pushes are due ``now``, or when the subscription's quiet hours end
+    (``quiet_until``, evaluated once per distinct zone and window, not per chat). Channels
+    (linked: a ``channel_settings`` row, not paused) are due at ``next_slot`` of their mode.
+    The bot passes both rules (:class:`bot.delivery.planner.DeliveryPlanner`); without them
+    everything is due ``now``.
     """
     if not article_ids:
         return 0
-    before = connection.total_changes
-    connection.execute(
-        _PLAN,
-        {
-            "ids": json.dumps(list(article_ids)),
-            "now": to_db(now),
-            "channel": int(Priority.CHANNEL),
-            "instant": int(Priority.INSTANT),
-        },
-    )
-    return connection.total_changes - before
+    holds: list[tuple[str | None, str, str, str]] = []
+    if quiet_until is not None:
+        for zone, start, end in connection.execute(
+            "SELECT DISTINCT timezone, quiet_start, quiet_end FROM subscriptions"
+            " WHERE quiet_start IS NOT NULL AND quiet_end IS NOT NULL"
+            " AND mode = 'instant' AND paused = 0"
+        ):
+            until = quiet_until(now, zone, start, end)
+            if until is not None and until > now:
+                holds.append((zone, start, end, to_db(until)))
+    parameters: dict[str, str | int] = {
+        "holds": json.dumps(holds),
+        "channels": json.dumps(_channel_due(connection, now, next_slot)),
+        "now": to_db(now),
+        "channel": int(Priority.CHANNEL),
+        "instant": int(Priority.INSTANT),
+    }
+    planned = 0
+    for article_id in sorted(set(article_ids)):  # a statement per article, none per chat
+        connection.execute(_PLAN, {**parameters, "article": article_id})
+        # changes(), not total_changes: the latter also counts rows the OR IGNORE dropped.
+        planned += connection.execute("SELECT changes()").fetchone()[0]
+    return planned
+
+
+def _channel_due(
+    connection: sqlite3.Connection, now: datetime, next_slot: SlotRule | None
+) -> list[tuple[int, int | None, str]]:
+    """(chat id, forum topic or None, due) of every linked, unpaused channel."""
+    found: list[tuple[int, int | None, str]] = []
+    for chat_id, thread_id, mode, slots, gap, last_post_at, zone in connection.execute(
+        "SELECT cs.chat_id, NULLIF(cs.thread_id, 0), cs.mode, cs.slots, cs.min_gap_seconds,"
+        " cs.last_post_at, (SELECT timezone FROM subscriptions s WHERE s.chat_id = cs.chat_id"
+        " ORDER BY s.thread_id LIMIT 1)"
+        " FROM channel_settings cs WHERE NOT cs.paused"
+    ):
+        due = now
+        if next_slot is not None:
+            batched = mode == "batched" and slots
+            due = next_slot(
+                now,
+                zone,
+                tuple(part.strip() for part in slots.split(",")) if batched else (),
+                timedelta(seconds=gap or 0),
+                from_db_optional(last_post_at),
+            )
+        found.append((chat_id, thread_id, to_db(max(due, now))))
+    return found
 
 
 def enqueue(
@@ -90,8 +185,7 @@ def enqueue(
     dedupe key) is already there is ignored. Returns the rows added. ``now`` is only the
     bookkeeping ``created_at`` (the wall clock if not given)."""
     created = to_db(now if now is not None else utc_now())
-    before = connection.total_changes
-    connection.executemany(
+    cursor = connection.executemany(
         "INSERT OR IGNORE INTO deliveries (chat_id, thread_id, kind, dedupe_key, article_id,"
         " body, priority, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -109,7 +203,7 @@ def enqueue(
             for row in rows
         ],
     )
-    return connection.total_changes - before
+    return cursor.rowcount
 
 
 _CLAIMABLE = (
@@ -141,6 +235,7 @@ def claim_due(
             "SELECT chat_id FROM deliveries WHERE state = 'sending'"
         )
     )
+    busy.update(_channels_in_gap(connection, now))
     chosen: list[int] = []
     for priority in Priority:
         cursor = connection.execute(_CLAIMABLE, (int(priority), moment))
@@ -163,17 +258,16 @@ def claim_due(
         " WHERE id IN (SELECT value FROM json_each(?))",
         (moment, ids),
     )
-    signature = "cs.signature" if _has_table(connection, "channel_settings") else "NULL"
-    join_settings = (
-        " LEFT JOIN channel_settings cs ON cs.chat_id = d.chat_id" if signature != "NULL" else ""
-    )
     rows = connection.execute(
         "SELECT d.id, d.chat_id, d.thread_id, c.kind AS chat_kind, d.kind, d.priority,"
-        " d.article_id, d.body, COALESCE(c.language, 'ru') AS language, s.timezone,"
-        f" {signature} AS signature, d.due_at, d.attempts"
+        " d.article_id, d.body, COALESCE(c.language, 'ru') AS language,"
+        " COALESCE((SELECT s.timezone FROM subscriptions s"
+        "   WHERE s.chat_id = d.chat_id AND s.thread_id = d.thread_id),"
+        "  (SELECT s.timezone FROM subscriptions s WHERE s.chat_id = d.chat_id"
+        "   ORDER BY s.thread_id LIMIT 1)) AS timezone,"
+        " cs.signature, d.due_at, d.attempts"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
-        " LEFT JOIN subscriptions s ON s.chat_id = d.chat_id AND s.thread_id = d.thread_id"
-        f"{join_settings}"
+        " LEFT JOIN channel_settings cs ON cs.chat_id = d.chat_id"
         " WHERE d.id IN (SELECT value FROM json_each(?))"
         " ORDER BY d.priority, d.due_at, d.id",
         (ids,),
@@ -198,13 +292,45 @@ def claim_due(
     ]
 
 
-def _has_table(connection: sqlite3.Connection, name: str) -> bool:
-    return (
-        connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        is not None
-    )
+def _channels_in_gap(connection: sqlite3.Connection, now: datetime) -> list[int]:
+    """Instant-mode channels whose minimum gap since their last post (here: the last one
+    Telegram accepted) has not passed. Batched channels' gaps are between slots, not posts
+    (see :mod:`bot.delivery.slots`), and were applied when their posts were planned."""
+    found: list[int] = []
+    for chat_id, gap, last_post_at in connection.execute(
+        "SELECT cs.chat_id, cs.min_gap_seconds, cs.last_post_at FROM channel_settings cs"
+        " WHERE cs.mode = 'instant' AND cs.min_gap_seconds > 0 AND cs.paused = 0"
+    ):
+        last = max_moment(from_db_optional(last_post_at), last_sent_at(connection, chat_id))
+        if last is not None and last + timedelta(seconds=gap) > now:
+            found.append(chat_id)
+    return found
+
+
+def max_moment(*moments: datetime | None) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+def last_sent_at(connection: sqlite3.Connection, chat_id: int) -> datetime | None:
+    """When Telegram last accepted a delivery to the chat (any topic), if ever."""
+    row = connection.execute(
+        "SELECT MAX(sent_at) FROM deliveries WHERE chat_id = ? AND state = 'sent'", (chat_id,)
+    ).fetchone()
+    return from_db_optional(row[0])
+
+
+def retime_pending_posts(
+    connection: sqlite3.Connection, chat_id: int, *, due_at: datetime, now: datetime
+) -> int:
+    """Move the chat's article posts that are still waiting for a later moment (due after
+    ``now``) to ``due_at``: a channel whose mode, slots or gap changed posts them at its
+    new next slot. Posts already due (a slot that has come) are left to the sender."""
+    return connection.execute(
+        "UPDATE deliveries SET due_at = ? WHERE chat_id = ? AND state = 'pending'"
+        " AND kind = 'article' AND due_at > ? AND due_at <> ?",
+        (to_db(due_at), chat_id, to_db(now), to_db(due_at)),
+    ).rowcount
 
 
 def mark_sent(

@@ -6,8 +6,9 @@ digests and channel posts, and the sender that drains the outbox (issue 10).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
 
@@ -79,3 +80,12 @@ def digest_key(period_start: str, part: int) -> str:
 
 def broadcast_key(broadcast_id: int | str) -> str:
     return f"broadcast:{broadcast_id}"
+
+
+QuietRule = Callable[[datetime, str | None, str | None, str | None], datetime | None]
+"""``quiet_until(now, zone, quiet_start, quiet_end)``: when the quiet hours holding ``now``
+end (UTC), or ``None`` when ``now`` is not quiet (``bot.delivery.quiet.quiet_until``)."""
+
+SlotRule = Callable[[datetime, str | None, Sequence[str], timedelta, datetime | None], datetime]
+"""``next_slot(now, zone, slots, min_gap, last_post_at)``: when a channel's next post may go
+out (``bot.delivery.slots.next_slot``)."""

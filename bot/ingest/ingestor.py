@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.delivery.planner import DeliveryPlanner
 from bot.domain.clock import Clock
 from bot.domain.errors import FeedError, FeedHTTPError
 from bot.domain.models import (
@@ -83,6 +84,7 @@ class SourceReport:
     error: str | None = None
     disabled_reason: str | None = None
     new_article_ids: tuple[int, ...] = ()
+    planned: int = 0  # deliveries planned for the new articles (none on a first fetch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,10 @@ class IngestReport:
         return tuple(
             article_id for report in self.sources for article_id in report.new_article_ids
         )
+
+    @property
+    def planned_deliveries(self) -> int:
+        return sum(report.planned for report in self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +126,7 @@ class Ingestor:
         self._db = database
         self._sources = SourceRepository(database)
         self._articles = ArticleRepository(database)
+        self._planner = DeliveryPlanner()
         self._fetcher = fetcher
         self._drafter = drafter
         self._region_zones = {region.code: region.timezone for region in regions}
@@ -229,11 +236,23 @@ class Ingestor:
                 last_modified=fetched.last_modified,
                 new_url=fetched.permanent_redirect,
             )
-        new_ids = [s.article_id for s in saved if s.status is SaveStatus.NEW]
+            new_ids = [s.article_id for s in saved if s.status is SaveStatus.NEW]
+            planned = 0
+            if new_ids and self._planner.should_plan(source):
+                # A unit on the transaction's own connection: part of this transaction. (With
+                # the storage engineer's composed save unit: call planner.plan inside it.)
+                planned = await self._db.read(
+                    lambda connection: self._planner.plan(connection, new_ids, now=now)
+                )
         updated = sum(1 for s in saved if s.status is SaveStatus.UPDATED)
         status = SourceStatus.NEW if new_ids else SourceStatus.UNCHANGED
         return SourceReport(
-            source.name, status, new=len(new_ids), updated=updated, new_article_ids=tuple(new_ids)
+            source.name,
+            status,
+            new=len(new_ids),
+            updated=updated,
+            new_article_ids=tuple(new_ids),
+            planned=planned,
         )
 
     def _zone_of(self, source: SourceState) -> str:
