@@ -11,8 +11,9 @@ import pytest
 import pytest_asyncio
 
 from bot.desk.alerts import AlertGate, Decision
+from bot.ingest.schedule import FIRST_FETCH_SPREAD
 from bot.tagging.language import Language
-from tests.bot_harness import BotHarness, running_bot
+from tests.bot_harness import EXTRA_FEED, BotHarness, running_bot
 from tests.conftest import SettingsFactory
 from tests.telegram_stand import TelegramStand
 from tests.web_stand import WebStand
@@ -141,3 +142,26 @@ async def test_error_chat_id_takes_the_alerts_instead_of_the_owners(
             "⚠️ Сбор новостей остановлен: диск заполнен"
         ]
         assert telegram_stand.messages_in(telegram_stand.private_chat(olga)) == []
+
+
+async def test_the_ingest_job_tells_the_owners_when_a_source_is_disabled(
+    telegram_stand: TelegramStand,
+    web_stand: WebStand,
+    make_settings: SettingsFactory,
+    language: Language,
+) -> None:
+    web_stand.add(EXTRA_FEED, b"gone", status=410)  # the harness's «extra» source: gone for good
+    settings = make_settings(
+        bot_token=telegram_stand.token, telegram_api_url=telegram_stand.base_url, admin_ids="1001"
+    )
+    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
+        owner = telegram_stand.private_chat(telegram_stand.user(1001, "Ольга"))
+        harness.clock.advance(FIRST_FETCH_SPREAD)  # every new source is due by then
+        await harness.runtime.ingest_job.run()
+        await harness.runtime.ingest_job.run()  # still disabled: said once, not again
+
+        texts = [message.text or "" for message in telegram_stand.messages_in(owner)]
+        assert len(texts) == 1
+        assert texts[0].startswith("⚠️ Источник «extra» отключён: ")
+        assert "410" in texts[0]
+        assert texts[0].endswith("Подробности — в /sources.")

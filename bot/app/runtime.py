@@ -310,7 +310,11 @@ async def bot_runtime(
             dispatcher.include_routers(*build_routers())
             await set_commands(bot)
 
-            ingest_job = IngestJob(ingest.ingestor)
+            ingest_job = IngestJob(
+                ingest.ingestor,
+                on_failure=alerts.ingest_stopped,
+                on_disabled=alerts.source_disabled,
+            )
             sender = Sender(
                 database=ingest.database,
                 bot=sender_bot,

@@ -103,11 +103,13 @@ class IngestJob(PeriodicJob):
         ingestor: Ingestor,
         *,
         every: timedelta = INGEST_CHECK_EVERY,
-        on_failure: Callable[[StorageFault], Awaitable[None]] | None = None,
+        on_failure: Callable[[StorageFault], Awaitable[object]] | None = None,
+        on_disabled: Callable[[str, str], Awaitable[object]] | None = None,
     ) -> None:
         super().__init__("ingest", every, self._pass)
         self._ingestor = ingestor
         self._on_failure = on_failure
+        self._on_disabled = on_disabled
         self.failure: StorageFault | None = None
         self.passes = 0
         """Passes completed (a pass stopped by a database failure is not one)."""
@@ -124,6 +126,10 @@ class IngestJob(PeriodicJob):
                 await self._on_failure(fault)
             return None
         self.passes += 1
+        if self._on_disabled is not None:
+            for source in report.sources:
+                if source.disabled_reason is not None:
+                    await self._on_disabled(source.source, source.disabled_reason)
         failed = [s for s in report.sources if s.status is SourceStatus.ERROR]
         if report.sources:
             log.info(

@@ -143,6 +143,21 @@ class AdminAlerts:
                 delivered = True
         return delivered
 
+    async def source_disabled(self, name: str, reason: str) -> bool:
+        """A source was disabled by the ingest (too many failures, or gone for good)."""
+        with speaking(self._language):
+            text = _("Source «{name}» was disabled: {reason}. /sources shows it.")
+        return await self.alert(f"source:{name}:disabled", text.format(name=name, reason=reason))
+
+    async def ingest_stopped(self, fault: object) -> bool:
+        """The database failed: scheduled ingest stopped until the bot is restarted."""
+        with speaking(self._language):
+            text = _(
+                "News ingest has stopped until the bot is restarted, and no source was blamed:"
+                " {fault}"
+            )
+        return await self.alert("storage:ingest", text.format(fault=fault))
+
 
 def bot_sender(bot: Bot) -> Send:
     """:data:`Send` on a Bot: the text escaped, as one message without a link preview."""
