@@ -2,7 +2,8 @@
 
 ``run`` (the default) starts the Telegram bot; ``ingest`` makes one pass over the sources;
 ``tag`` shows what tagging finds in texts; ``check`` tries one source without storing;
-``sources`` lists the sources with their fetch state.
+``sources`` lists the sources with their fetch state (``sources enable NAME`` brings a
+disabled one back).
 
 This module imports only the standard library and the cheap domain types: ``--help`` must
 answer at once, and only ``run`` pays for aiogram (seconds of pydantic model building), so the
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_STORAGE = 3
+"""The database itself failed (a corrupt page, a full or failing disk): see the one line."""
 EXIT_BROKEN_PIPE = 141
 """What a shell shows for a tool stopped by SIGPIPE (128 + 13): ``regionews sources | head``."""
 
@@ -99,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sync the sources file and list every source with its fetch state.",
     )
     _add_json(sources)
+    sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
+    enable = sources_commands.add_parser(
+        "enable",
+        help="enable a disabled source again: errors forgotten, fetched on the next pass",
+        description="Enable the source NAME of the sources file again and forget its errors.",
+    )
+    enable.add_argument("name", metavar="NAME")
     return parser
 
 
@@ -129,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from bot.app import event_loop  # noqa: PLC0415  (see the module docstring)
     from bot.app.config import load_settings  # noqa: PLC0415
-    from storage.database import DatabaseError  # noqa: PLC0415
+    from storage.database import DatabaseError, StorageFault, integrity_verdict  # noqa: PLC0415
 
     try:
         settings = load_settings()
@@ -144,6 +154,10 @@ def _main(args: argparse.Namespace) -> int:
         return event_loop.run(_command(command, args, settings), settings.event_loop)
     except DatabaseError as error:
         raise ConfigError(str(error)) from None
+    except StorageFault as fault:  # while starting up: reading the sources, say
+        verdict = fault.verdict or integrity_verdict(fault.path)
+        print(f"regionews: {StorageFault(fault.path, fault.reason, verdict)}", file=sys.stderr)  # noqa: T201
+        return EXIT_STORAGE
 
 
 def _run(settings: Settings) -> int:
@@ -170,6 +184,8 @@ async def _command(command: str, args: argparse.Namespace, settings: Settings) -
     if command == "check":
         return await commands.check(settings, args, out=out)
     if command == "sources":
+        if args.sources_command == "enable":
+            return await commands.enable_source(settings, args.name, out=out)
         return await commands.sources(settings, as_json=args.json, out=out)
     raise ConfigError(f"unknown command {command}")
 

@@ -29,15 +29,23 @@ from bot.app.reports import (
 from bot.domain.clock import system_clock
 from bot.domain.errors import ConfigError, FeedError
 from bot.domain.models import HtmlSelectors, SourceKind
+from storage.database import StorageFault
 from storage.sources import SourceRepository
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_STORAGE = 3
 
 
 async def ingest(settings: Settings, *, as_json: bool, only_due: bool, out: TextIO) -> int:
     async with ingest_runtime(settings) as runtime:
-        report = await runtime.ingestor.run_once(only_due=only_due)
+        try:
+            report = await runtime.ingestor.run_once(only_due=only_due)
+        except StorageFault as fault:
+            stopped = f"regionews: ingest stopped, no source counted as failed: {fault}"
+            print(stopped, file=sys.stderr)  # noqa: T201
+            return EXIT_STORAGE
         regions = {region.code: region for region in runtime.reference.regions}
         articles = {
             source.source: await runtime.ingestor.articles(source.new_article_ids)
@@ -148,4 +156,22 @@ async def sources(settings: Settings, *, as_json: bool, out: TextIO) -> int:
         print(sources_text(states), file=out)  # noqa: T201
         for problem in problems:
             print(f"{problem.name}  error in the sources file: {problem.reason}", file=out)  # noqa: T201
+    return EXIT_OK
+
+
+async def enable_source(settings: Settings, name: str, *, out: TextIO) -> int:
+    """``sources enable NAME``: one line; an unknown NAME exits 2 naming the known ones."""
+    async with ingest_runtime(settings) as runtime:
+        repository = SourceRepository(runtime.database)
+        before = await repository.enable(name, now=system_clock())
+        known = ", ".join(state.name for state in await repository.configured())
+    if before is None:
+        known = known or f"none, add [[source]] entries to {settings.sources_file}"
+        unknown = f"regionews: no source named {name!r} in the sources file; known: {known}"
+        print(unknown, file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    was = "already enabled" if before.disabled_reason is None else "enabled again"
+    if before.disabled_reason is not None:
+        was += f" (was disabled: {before.disabled_reason})"
+    print(f"{name}: {was}; errors forgotten, fetched on the next pass", file=out)  # noqa: T201
     return EXIT_OK

@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.clock import Clock
 from bot.ingest.ingestor import Ingestor, IngestReport, SourceStatus
+from storage.database import StorageFault
 
 log = logging.getLogger(__name__)
 
@@ -89,18 +90,40 @@ class PeriodicJob:
 
 
 class IngestJob(PeriodicJob):
-    """One pass over the due sources every :data:`INGEST_CHECK_EVERY`."""
+    """One pass over the due sources every :data:`INGEST_CHECK_EVERY`.
 
-    def __init__(self, ingestor: Ingestor, *, every: timedelta = INGEST_CHECK_EVERY) -> None:
+    If the database fails (:class:`StorageFault`), the job logs one error line and stops: no
+    further pass runs until the bot is restarted, so no source is failed or disabled for the
+    database's fault. ``failure`` then holds the diagnosed fault, and ``on_failure`` (the hook
+    for an admin notification) is awaited once with it.
+    """
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        *,
+        every: timedelta = INGEST_CHECK_EVERY,
+        on_failure: Callable[[StorageFault], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__("ingest", every, self._pass)
         self._ingestor = ingestor
+        self._on_failure = on_failure
+        self.failure: StorageFault | None = None
+        self.passes = 0
+        """Passes completed (a pass stopped by a failing database is not one)."""
 
-    @property
-    def passes(self) -> int:
-        return self.runs
-
-    async def _pass(self) -> IngestReport:
-        report = await self._ingestor.run_once(only_due=True)
+    async def _pass(self) -> IngestReport | None:
+        if self.failure is not None:
+            return None
+        try:
+            report = await self._ingestor.run_once(only_due=True)
+        except StorageFault as fault:
+            self.failure = fault
+            log.error("ingest stopped until the bot is restarted: %s", fault)
+            if self._on_failure is not None:
+                await self._on_failure(fault)
+            return None
+        self.passes += 1
         failed = [s for s in report.sources if s.status is SourceStatus.ERROR]
         if report.sources:
             log.info(
