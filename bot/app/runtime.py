@@ -43,6 +43,7 @@ from bot.delivery.rendering import CardRenderer
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle, pace_handler_bot
 from bot.desk.alerts import AdminAlerts, bot_sender
+from bot.desk.broadcasts import PROGRESS_EVERY, BotBoard, BroadcastDesk
 from bot.desk.roles import Roles
 from bot.desk.stats import StatsService
 from bot.domain.clock import Clock, system_clock
@@ -150,6 +151,7 @@ class BotRuntime:
     roles: Roles
     alerts: AdminAlerts
     stats: StatsService
+    broadcasts: BroadcastDesk
     ingest_job: IngestJob
     sender: Sender
     jobs: tuple[Job, ...]
@@ -212,6 +214,20 @@ class BotRuntime:
             await runner.cleanup()
 
 
+def broadcast_desk(
+    ingest: IngestRuntime, language: Language, bot: Bot, settings: Settings, clock: Clock
+) -> BroadcastDesk:
+    """/broadcast's service: its progress messages are edited through the handlers' bot."""
+    return BroadcastDesk(
+        ingest.database,
+        resolver=language.resolver,
+        regions=ingest.reference.regions,
+        board=BotBoard(bot),
+        rate=settings.delivery_rate,
+        clock=clock,
+    )
+
+
 async def set_commands(bot: Bot) -> None:
     for (scope, language_code), commands in bot_commands().items():
         await bot.set_my_commands(commands, scope=scope, language_code=language_code)
@@ -266,6 +282,7 @@ async def bot_runtime(
                 per_minute=settings.alerts_per_minute,
                 clock=clock,
             )
+            broadcasts = broadcast_desk(ingest, language, bot, settings, clock)
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -278,6 +295,7 @@ async def bot_runtime(
                 roles=roles,  # the admin filters ask it: owners and editors
                 alerts=alerts,
                 stats=stats,
+                broadcasts=broadcasts,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -311,7 +329,13 @@ async def bot_runtime(
                 CHANNEL_SLOTS_EVERY,
                 ChannelSlotJob(ingest.database, clock=clock).run_once,
             )
-            jobs: tuple[Job, ...] = (ingest_job, sender_job, digest_job, channel_job)
+            jobs: tuple[Job, ...] = (
+                ingest_job,
+                sender_job,
+                digest_job,
+                channel_job,
+                PeriodicJob("broadcast progress", PROGRESS_EVERY, broadcasts.refresh_all),
+            )
             scheduler = build_scheduler(jobs, clock=clock)
             if start_scheduler:
                 scheduler.start()
@@ -328,6 +352,7 @@ async def bot_runtime(
                 roles=roles,
                 alerts=alerts,
                 stats=stats,
+                broadcasts=broadcasts,
                 ingest_job=ingest_job,
                 sender=sender,
                 jobs=jobs,
