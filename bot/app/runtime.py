@@ -234,7 +234,7 @@ async def set_commands(bot: Bot) -> None:
 
 
 @asynccontextmanager
-async def bot_runtime(
+async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in order)
     settings: Settings,
     *,
     clock: Clock = system_clock,
