@@ -46,6 +46,10 @@ async def desk_fixture(
 
 
 async def readers(desk: BotHarness) -> dict[str, StandChat]:
+    return (await reader_people(desk))[0]
+
+
+async def reader_people(desk: BotHarness) -> tuple[dict[str, StandChat], dict[str, Person]]:
     """Two readers of Irkutsk news, one of Lipetsk, one of Irkutsk who paused her news."""
     stand, chats, people = desk.stand, {}, {}
     for user_id, name, region in (
@@ -60,7 +64,7 @@ async def readers(desk: BotHarness) -> dict[str, StandChat]:
     await desk.send(people["Вера"], chats["Вера"], "/pause")
     paused = await desk.subscription(1104)
     assert paused is not None and paused.paused
-    return chats
+    return chats, people
 
 
 def announcements(desk: BotHarness, chat: StandChat) -> list[StandMessage]:
@@ -70,11 +74,16 @@ def announcements(desk: BotHarness, chat: StandChat) -> list[StandMessage]:
 async def prepare(
     desk: BotHarness, owner: Person, audience: str, *, typed: bool = False
 ) -> StandMessage:
-    """The owner's dialogue up to the confirmation; the confirmation message."""
+    """The owner's dialogue up to the confirmation (typing the audience: a wrong name first);
+    the confirmation message."""
     chat = desk.stand.private_chat(owner)
     [ask] = await desk.send(owner, chat, "/broadcast")
     assert ask.body is not None and ask.body.startswith("Рассылка: кому отправить?")
     if typed:
+        [unknown] = await desk.send(owner, chat, "Нарния, Иркутская область")
+        assert unknown.body == (
+            "Не знаю регион «Нарния»: напишите название иначе или нажмите кнопку."
+        )
         [to] = await desk.send(owner, chat, audience)
     else:
         await desk.press(owner, ask, button=audience)
@@ -104,7 +113,7 @@ async def deliveries(desk: BotHarness) -> list[tuple[int, str, str | None]]:
 async def test_a_broadcast_to_a_region_reaches_exactly_its_readers_and_shows_its_progress(
     desk: BotHarness,
 ) -> None:
-    chats = await readers(desk)
+    chats, people = await reader_people(desk)
     owner = desk.stand.user(OWNER_ID, "Ольга")
     confirm = await prepare(desk, owner, "Иркутская область", typed=True)
     assert confirm.body is not None
@@ -118,17 +127,19 @@ async def test_a_broadcast_to_a_region_reaches_exactly_its_readers_and_shows_its
     assert progress.button_texts() == [["⏸ Пауза", "✖ Отменить"]]
     edits = len(desk.stand.calls("editMessageText"))
 
+    await desk.stand.block_bot(people["Борис"])  # he will not get it: an error
+    await desk.settle()
     await desk.runtime.sender.run_once()
     assert [len(announcements(desk, chats[n])) for n in ("Анна", "Борис", "Лена", "Вера")] == [
         1,
-        1,
+        0,
         0,
         0,
     ]
     assert await desk.runtime.broadcasts.refresh_all() == 1  # the progress job's pass
     progress = progress_of(desk, confirm)
     assert progress.body is not None
-    assert "Готово: отправлено 2 из 2 · ошибок 0" in progress.body
+    assert "Готово: отправлено 1 из 2 · ошибок 1" in progress.body
     assert progress.button_texts() == []
     assert len(desk.stand.calls("editMessageText")) == edits + 1
     assert await desk.runtime.broadcasts.refresh_all() == 0  # done: no more edits
