@@ -13,9 +13,10 @@ Handlers take their services by parameter name from the dispatcher's workflow da
 (:class:`bot.readers.reading.NewsReader`), ``catalog`` (:class:`bot.readers.catalog.Catalog`) and
 ``admin_ids`` (``frozenset[int]``, the owners), ``roles`` (:class:`bot.desk.roles.Roles`: owners
 and editors, asked by :class:`handlers.filters.IsAdmin` and ``IsOwner``), ``channels``
-(:class:`bot.delivery.channels.ChannelService`), ``stats`` (:class:`bot.desk.stats.StatsService`)
-``alerts`` (:class:`bot.desk.alerts.AdminAlerts`) and ``source_desk``
-(:class:`bot.desk.sources.SourceDesk`). A multi-step
+(:class:`bot.delivery.channels.ChannelService`), ``stats`` (:class:`bot.desk.stats.StatsService`),
+``alerts`` (:class:`bot.desk.alerts.AdminAlerts`), ``source_desk``
+(:class:`bot.desk.sources.SourceDesk`) and ``broadcasts``
+(:class:`bot.desk.broadcasts.BroadcastDesk`). A multi-step
 dialogue takes aiogram's ``state: FSMContext``; its state is kept in the database (the
 composition root plugs in :class:`bot.app.fsm.SqliteStorage`), so data must be plain JSON. The
 bot needs no default parse mode: every message says its own (HTML, see
@@ -32,6 +33,7 @@ from bot.telegram.i18n import LOCALES_PATH
 from handlers import (
     admin,
     admins,
+    broadcast,
     channels,
     chat_state,
     choices,
@@ -74,6 +76,7 @@ ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
     sources.build_router,
     admins.build_router,
     stats.build_router,
+    broadcast.build_router,
     fallback.build_router,
 )
 """Every feature module's router factory, in the order updates try them (fallback last)."""

@@ -199,8 +199,13 @@ def enqueue(
 
 _CLAIMABLE = (
     "SELECT id, chat_id FROM deliveries"
-    " WHERE state = 'pending' AND priority = ? AND due_at <= ? ORDER BY due_at, id"
+    " WHERE state = 'pending' AND priority = ? AND due_at <= ?"
+    " AND NOT (kind = 'broadcast' AND dedupe_key IN"
+    "  (SELECT 'broadcast:' || id FROM broadcasts WHERE state = 'paused'))"
+    " ORDER BY due_at, id"
 )
+"""Due rows of one priority; those of a paused broadcast (``storage/broadcasts.py``) are held
+(the subquery runs once per claim, over the few paused broadcasts)."""
 
 
 def claim_due(
@@ -369,6 +374,8 @@ def recover_in_flight(connection: sqlite3.Connection) -> int:
 def next_due_at(connection: sqlite3.Connection) -> datetime | None:
     row = connection.execute(
         "SELECT MIN(due_at) FROM deliveries WHERE state = 'pending'"
+        " AND NOT (kind = 'broadcast' AND dedupe_key IN"
+        "  (SELECT 'broadcast:' || id FROM broadcasts WHERE state = 'paused'))"
     ).fetchone()
     return None if row[0] is None else from_db(row[0])
 

@@ -116,6 +116,7 @@ def test_every_build_gives_new_routers_in_order_with_the_fallback_last() -> None
         "handlers.sources",
         "handlers.admins",
         "handlers.stats",
+        "handlers.broadcast",
         "handlers.fallback",
     ]
 

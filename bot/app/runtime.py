@@ -43,6 +43,7 @@ from bot.delivery.rendering import CardRenderer
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle, pace_handler_bot
 from bot.desk.alerts import AdminAlerts, bot_sender
+from bot.desk.broadcasts import PROGRESS_EVERY, BotBoard, BroadcastDesk
 from bot.desk.roles import Roles
 from bot.desk.sources import SourceDesk
 from bot.desk.stats import StatsService
@@ -152,6 +153,7 @@ class BotRuntime:
     source_desk: SourceDesk
     alerts: AdminAlerts
     stats: StatsService
+    broadcasts: BroadcastDesk
     ingest_job: IngestJob
     sender: Sender
     jobs: tuple[Job, ...]
@@ -214,6 +216,20 @@ class BotRuntime:
             await runner.cleanup()
 
 
+def broadcast_desk(
+    ingest: IngestRuntime, language: Language, bot: Bot, settings: Settings, clock: Clock
+) -> BroadcastDesk:
+    """/broadcast's service: its progress messages are edited through the handlers' bot."""
+    return BroadcastDesk(
+        ingest.database,
+        resolver=language.resolver,
+        regions=ingest.reference.regions,
+        board=BotBoard(bot),
+        rate=settings.delivery_rate,
+        clock=clock,
+    )
+
+
 async def set_commands(bot: Bot) -> None:
     for (scope, language_code), commands in bot_commands().items():
         await bot.set_my_commands(commands, scope=scope, language_code=language_code)
@@ -249,7 +265,7 @@ def reader_services(
 
 
 @asynccontextmanager
-async def bot_runtime(
+async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in order)
     settings: Settings,
     *,
     clock: Clock = system_clock,
@@ -288,6 +304,7 @@ async def bot_runtime(
                 per_minute=settings.alerts_per_minute,
                 clock=clock,
             )
+            broadcasts = broadcast_desk(ingest, language, bot, settings, clock)
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -301,6 +318,7 @@ async def bot_runtime(
                 source_desk=source_desk,
                 alerts=alerts,
                 stats=stats,
+                broadcasts=broadcasts,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -338,7 +356,13 @@ async def bot_runtime(
                 CHANNEL_SLOTS_EVERY,
                 ChannelSlotJob(ingest.database, clock=clock).run_once,
             )
-            jobs: tuple[Job, ...] = (ingest_job, sender_job, digest_job, channel_job)
+            jobs: tuple[Job, ...] = (
+                ingest_job,
+                sender_job,
+                digest_job,
+                channel_job,
+                PeriodicJob("broadcast progress", PROGRESS_EVERY, broadcasts.refresh_all),
+            )
             scheduler = build_scheduler(jobs, clock=clock)
             if start_scheduler:
                 scheduler.start()
@@ -356,6 +380,7 @@ async def bot_runtime(
                 source_desk=source_desk,
                 alerts=alerts,
                 stats=stats,
+                broadcasts=broadcasts,
                 ingest_job=ingest_job,
                 sender=sender,
                 jobs=jobs,
