@@ -59,6 +59,8 @@ NOW = datetime(2024, 6, 10, 6, 0, tzinfo=UTC)
 """The bot's (manual) clock: after every fixture article, so none is dated "in the future"."""
 SETTLE_SECONDS = 5.0
 EXTRA_FEED = "/extra.rss"
+OWNER_ID = 1001
+"""The one owner (``ADMIN_IDS``) of the bot of the ``owned_bot`` fixture."""
 
 
 @dataclass(frozen=True, slots=True)

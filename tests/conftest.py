@@ -3,17 +3,22 @@ once per session), the loopback web stand and the fake Telegram Bot API stand.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+import pytest_asyncio
 
 from bot.app.composition import build_language, load_reference
 from bot.app.config import Settings, load_settings
 from bot.tagging.language import Language
+from tests.telegram_stand import TelegramStand
 from tests.telegram_stand.fixtures import telegram_stand
-from tests.web_stand import web_stand_fixture
+from tests.web_stand import WebStand, web_stand_fixture
+
+if TYPE_CHECKING:
+    from tests.bot_harness import BotHarness  # it imports this module: no cycle at run time
 
 __all__ = ["telegram_stand", "web_stand_fixture"]
 
@@ -46,3 +51,23 @@ def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SettingsFa
         return load_settings(_env_file=None, **values)
 
     return build
+
+
+@pytest_asyncio.fixture(name="owned_bot")
+async def owned_bot_fixture(
+    telegram_stand: TelegramStand,
+    web_stand: WebStand,
+    make_settings: SettingsFactory,
+    language: Language,
+) -> AsyncIterator[BotHarness]:
+    """The whole bot polling the stand, with user :data:`OWNER_ID` as its one owner
+    (``ADMIN_IDS=1001``): the desk's stories start here."""
+    from tests.bot_harness import OWNER_ID, running_bot  # noqa: PLC0415 (it imports us)
+
+    settings = make_settings(
+        bot_token=telegram_stand.token,
+        telegram_api_url=telegram_stand.base_url,
+        admin_ids=str(OWNER_ID),
+    )
+    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
+        yield harness

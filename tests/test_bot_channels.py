@@ -5,45 +5,22 @@ the admins told through the outbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import pytest_asyncio
 from aiogram.types import ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, User
 from aiogram.utils.i18n import I18n
 
 from bot.delivery.channels import MissingRight, missing_right, posting_refused
 from bot.domain.channels import ChannelMode
 from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority, story_key
-from bot.tagging.language import Language
 from bot.telegram.i18n import build_i18n
 from handlers.channels import error_text
 from storage import channels as channel_units
 from storage.outbox import claim_due, counts, enqueue
-from tests.bot_harness import NOW, BotHarness, FeedItem, running_bot
-from tests.conftest import SettingsFactory
-from tests.telegram_stand import Person, StandChat, TelegramStand
+from tests.bot_harness import NOW, OWNER_ID, BotHarness, FeedItem
+from tests.telegram_stand import Person, StandChat
 from tests.telegram_stand.html_rules import parse_html
-from tests.web_stand import WebStand
-
-OWNER_ID = 1001
-
-
-@pytest_asyncio.fixture(name="owned_bot")
-async def owned_bot_fixture(
-    telegram_stand: TelegramStand,
-    web_stand: WebStand,
-    make_settings: SettingsFactory,
-    language: Language,
-) -> AsyncIterator[BotHarness]:
-    settings = make_settings(
-        bot_token=telegram_stand.token,
-        telegram_api_url=telegram_stand.base_url,
-        admin_ids=str(OWNER_ID),
-    )
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
-        yield harness
 
 
 def owner(harness: BotHarness) -> tuple[Person, StandChat]:

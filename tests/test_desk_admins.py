@@ -4,16 +4,13 @@ every change is in the audit log. Plus the pure parsing of /admins, without I/O.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from aiogram.types import Chat, Message, Update, User
 
 from bot.desk.roles import ACTION_EDITOR_ADD, ACTION_EDITOR_REMOVE
-from bot.tagging.language import Language
 from handlers.admins import (
     Act,
     EditorAction,
@@ -25,13 +22,9 @@ from handlers.admins import (
     person_of,
 )
 from storage.audit import AuditEntry, recent_audit
-from tests.bot_harness import BotHarness, running_bot
-from tests.conftest import SettingsFactory
+from tests.bot_harness import OWNER_ID, BotHarness
 from tests.telegram_stand import Person as StandPerson
-from tests.telegram_stand import TelegramStand
-from tests.web_stand import WebStand
 
-OWNER_ID = 1001
 EDITOR_ID = 2002
 STRANGER_ID = 3003
 UNKNOWN_ADMINS = "Неизвестная команда: /admins\nОтправьте /help, чтобы узнать, что я умею."
@@ -39,21 +32,10 @@ STALE = "Эта кнопка устарела. Отправьте команду
 OWNERS_ONLY = "Добавлять и убирать редакторов могут только владельцы бота (ADMIN_IDS)."
 
 
-@pytest_asyncio.fixture(name="desk")
-async def desk_fixture(
-    telegram_stand: TelegramStand,
-    web_stand: WebStand,
-    make_settings: SettingsFactory,
-    language: Language,
-) -> AsyncIterator[BotHarness]:
-    """The whole bot with user 1001 as its one owner (ADMIN_IDS=1001)."""
-    settings = make_settings(
-        bot_token=telegram_stand.token,
-        telegram_api_url=telegram_stand.base_url,
-        admin_ids=str(OWNER_ID),
-    )
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
-        yield harness
+@pytest.fixture(name="desk")
+def desk_fixture(owned_bot: BotHarness) -> BotHarness:
+    """The bot with its one owner (``owned_bot`` in tests/conftest.py)."""
+    return owned_bot
 
 
 async def audit(desk: BotHarness) -> list[AuditEntry]:

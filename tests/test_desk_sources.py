@@ -4,10 +4,8 @@ Bot API, real feeds on the loopback web stand, a real SQLite file."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 
 from bot.desk.opml import read_opml
 from bot.desk.sources import Proposal
@@ -23,13 +21,12 @@ from handlers.source_views import (
 )
 from storage.audit import AuditEntry, recent_audit
 from storage.source_desk import overview
-from tests.bot_harness import BotHarness, running_bot
+from tests.bot_harness import OWNER_ID, BotHarness, running_bot
 from tests.conftest import SettingsFactory
 from tests.ingest_fixtures import IRKUTSK_RSS
 from tests.telegram_stand import Person, StandChat, StandMessage, TelegramStand
 from tests.web_stand import WebStand
 
-OWNER_ID = 1001
 STRANGER_ID = 2002
 NEW_FEED = "/new-feed.rss"
 IRKUTSK_TITLE = "Иркутские экспортеры леса вышли на рынок Китая"
@@ -44,21 +41,10 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 """
 
 
-@pytest_asyncio.fixture(name="desk")
-async def desk_fixture(
-    telegram_stand: TelegramStand,
-    web_stand: WebStand,
-    make_settings: SettingsFactory,
-    language: Language,
-) -> AsyncIterator[BotHarness]:
-    """The whole bot with user 1001 as its one owner (ADMIN_IDS=1001)."""
-    settings = make_settings(
-        bot_token=telegram_stand.token,
-        telegram_api_url=telegram_stand.base_url,
-        admin_ids=str(OWNER_ID),
-    )
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
-        yield harness
+@pytest.fixture(name="desk")
+def desk_fixture(owned_bot: BotHarness) -> BotHarness:
+    """The bot with its one owner (``owned_bot`` in tests/conftest.py)."""
+    return owned_bot
 
 
 def _people(desk: BotHarness) -> tuple[Person, StandChat, Person, StandChat]:

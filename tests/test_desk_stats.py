@@ -6,47 +6,30 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from PIL import Image
 
 from bot.desk.chart import HEIGHT, WIDTH, Day, draw_chart
 from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority
 from bot.domain.models import ChatKind
-from bot.tagging.language import Language
 from storage.audit import recent_audit
 from storage.database import Database
 from storage.outbox import enqueue, mark_failed, mark_sent
-from tests.bot_harness import BotHarness, running_bot
-from tests.conftest import SettingsFactory
-from tests.telegram_stand import TelegramStand
-from tests.web_stand import WebStand
+from tests.bot_harness import OWNER_ID, BotHarness
 
-OWNER_ID = 1001
 EDITOR_ID = 2002
 STRANGER_ID = 3003
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OWNERS_ONLY = "Добавлять и убирать редакторов могут только владельцы бота (ADMIN_IDS)."
 
 
-@pytest_asyncio.fixture(name="desk")
-async def desk_fixture(
-    telegram_stand: TelegramStand,
-    web_stand: WebStand,
-    make_settings: SettingsFactory,
-    language: Language,
-) -> AsyncIterator[BotHarness]:
-    settings = make_settings(
-        bot_token=telegram_stand.token,
-        telegram_api_url=telegram_stand.base_url,
-        admin_ids=str(OWNER_ID),
-    )
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
-        yield harness
+@pytest.fixture(name="desk")
+def desk_fixture(owned_bot: BotHarness) -> BotHarness:
+    """The bot with its one owner (``owned_bot`` in tests/conftest.py)."""
+    return owned_bot
 
 
 async def seed(desk: BotHarness) -> None:

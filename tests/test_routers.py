@@ -17,17 +17,13 @@ from aiogram.types import Chat, Message, TelegramObject, User
 
 from bot.domain.clock import ManualClock
 from bot.readers.subscriptions import Choices, SubscriptionService
-from bot.tagging.language import Language
 from handlers import ROUTER_FACTORIES, build_routers, setup_i18n
 from handlers.filters import IsAdmin
 from storage.database import Database
-from tests.bot_harness import NOW, BotHarness, running_bot
-from tests.conftest import SettingsFactory
+from tests.bot_harness import NOW, OWNER_ID, BotHarness
 from tests.dispatching import polling, say
 from tests.telegram_stand import RateLimits, TelegramStand
-from tests.web_stand import WebStand
 
-OWNER_ID = 1001
 UNKNOWN_WHOAMI = "Неизвестная команда: /whoami\nОтправьте /help, чтобы узнать, что я умею."
 
 
@@ -145,23 +141,6 @@ async def test_a_router_level_filter_and_middleware_survive_build_routers(
     assert to_stranger.text == UNKNOWN_WHOAMI  # the guard held; the fallback answered
     assert stamp.seen == [OWNER_ID]  # the middleware ran only behind the guard
     assert help_text.text is not None and help_text.text.startswith("Что я умею")
-
-
-@pytest_asyncio.fixture(name="owned_bot")
-async def owned_bot_fixture(
-    telegram_stand: TelegramStand,
-    web_stand: WebStand,
-    make_settings: SettingsFactory,
-    language: Language,
-) -> AsyncIterator[BotHarness]:
-    """The whole bot, with user 1001 as its one owner (ADMIN_IDS=1001)."""
-    settings = make_settings(
-        bot_token=telegram_stand.token,
-        telegram_api_url=telegram_stand.base_url,
-        admin_ids=str(OWNER_ID),
-    )
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
-        yield harness
 
 
 async def test_the_owner_opens_the_admin_panel(owned_bot: BotHarness) -> None:
