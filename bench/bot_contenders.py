@@ -80,8 +80,7 @@ async def seed_articles(database: Database, count: int = SEEDED_ARTICLES) -> Non
     """Irkutsk articles for /latest to show (a full page of ten and a «more» button)."""
     now = datetime.now(UTC)
     drafts = [article_draft(number, now) for number in range(count)]
-    async with database.transaction() as connection:
-        await ArticleRepository.save(connection, None, drafts)
+    await ArticleRepository(database).save(None, drafts)
 
 
 def make_folder(folder: Path) -> Path:

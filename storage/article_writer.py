@@ -2,17 +2,18 @@
 
 A feed of fifty items costs a few round trips to SQLite instead of a few hundred: existing
 articles and candidate stories are read with ``IN`` lists, decisions are made in Python, and
-rows are written with ``executemany``. Ids are assigned here, which is safe because the caller
-holds the write transaction (``BEGIN IMMEDIATE``).
+rows are written with ``executemany``. Ids are assigned here, which is safe because
+:func:`save_drafts` is a unit of work run inside a write transaction (``BEGIN IMMEDIATE``)
+that no other writer can interleave with. (SQLite-specific only in that reasoning: under
+PostgreSQL ids would come from sequences.)
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import aiosqlite
 
 from bot.domain.models import ArticleDraft, SavedArticle, SaveStatus
 from storage.timestamps import from_db, to_db
@@ -36,21 +37,19 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
         yield values[start : start + _CHUNK]
 
 
-async def _rows(
-    connection: aiosqlite.Connection, sql: str, values: Sequence[str], *prefix: object
-) -> list[aiosqlite.Row]:
+def _rows(
+    connection: sqlite3.Connection, sql: str, values: Sequence[str], *prefix: object
+) -> list[sqlite3.Row]:
     """``sql`` has one ``{marks}`` placeholder for an ``IN`` list of ``values``."""
-    found: list[aiosqlite.Row] = []
+    found: list[sqlite3.Row] = []
     for chunk in _chunks(values):
         marks = ",".join("?" * len(chunk))
-        async with connection.execute(sql.format(marks=marks), (*prefix, *chunk)) as cursor:
-            found.extend(await cursor.fetchall())
+        found.extend(connection.execute(sql.format(marks=marks), (*prefix, *chunk)))
     return found
 
 
-async def _next_id(connection: aiosqlite.Connection, table: str) -> int:
-    async with connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}") as cursor:
-        row = await cursor.fetchone()
+def _next_id(connection: sqlite3.Connection, table: str) -> int:
+    row = connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()
     return 1 if row is None else int(row[0])
 
 
@@ -76,14 +75,14 @@ class _StoryIndex:
         return None
 
 
-async def _existing(
-    connection: aiosqlite.Connection, source_id: int | None, drafts: Sequence[ArticleDraft]
+def _existing(
+    connection: sqlite3.Connection, source_id: int | None, drafts: Sequence[ArticleDraft]
 ) -> tuple[dict[str, _Stored], dict[str, _Stored]]:
     by_identity: dict[str, _Stored] = {}
     by_url: dict[str, _Stored] = {}
     columns = "id, story_id, content_hash, identity_key, url"
     identities = sorted({d.identity_key for d in drafts})
-    for row in await _rows(
+    for row in _rows(
         connection,
         f"SELECT {columns} FROM articles WHERE source_id IS ? AND identity_key IN ({{marks}})",
         identities,
@@ -92,7 +91,7 @@ async def _existing(
         stored = _Stored(*row)
         by_identity[stored.identity_key] = stored
     urls = sorted({d.url for d in drafts if d.url is not None})
-    for row in await _rows(
+    for row in _rows(
         connection,
         f"SELECT {columns} FROM articles WHERE source_id IS ? AND url IN ({{marks}})"
         " ORDER BY id DESC",
@@ -105,13 +104,11 @@ async def _existing(
     return by_identity, by_url
 
 
-async def _story_index(
-    connection: aiosqlite.Connection, drafts: Iterable[ArticleDraft]
-) -> _StoryIndex:
+def _story_index(connection: sqlite3.Connection, drafts: Iterable[ArticleDraft]) -> _StoryIndex:
     index = _StoryIndex()
     drafts = list(drafts)
     urls = sorted({d.url for d in drafts if d.url is not None})
-    for row in await _rows(
+    for row in _rows(
         connection,
         "SELECT url, story_id, title_key, published_at FROM articles WHERE url IN ({marks})"
         " ORDER BY id",
@@ -119,7 +116,7 @@ async def _story_index(
     ):
         index.add(row[0], "", from_db(row[3]), int(row[1]))
     titles = sorted({d.title_key for d in drafts if d.title_key})
-    for row in await _rows(
+    for row in _rows(
         connection,
         "SELECT title_key, published_at, story_id FROM articles WHERE title_key IN ({marks})"
         " ORDER BY id",
@@ -176,11 +173,11 @@ class _Plan:
         self.results.append(SavedArticle(article_id, story_id, SaveStatus.NEW, new_story))
         return _Stored(article_id, story_id, draft.content_hash, draft.identity_key, draft.url)
 
-    async def write(self, connection: aiosqlite.Connection, source_id: int | None) -> None:
-        await connection.executemany(
+    def write(self, connection: sqlite3.Connection, source_id: int | None) -> None:
+        connection.executemany(
             "INSERT INTO stories (id, title_key, created_at) VALUES (?, ?, ?)", self.new_stories
         )
-        await connection.executemany(
+        connection.executemany(
             "INSERT INTO articles (id, source_id, story_id, identity_key, guid, url, title,"
             " title_key, teaser, text, image_url, section_slug, published_at, fetched_at,"
             " updated_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -189,29 +186,30 @@ class _Plan:
                 for article_id, story_id, draft in self.inserts
             ],
         )
-        await connection.executemany(
+        connection.executemany(
             "UPDATE articles SET identity_key = ?, guid = ? WHERE id = ?", self.renames
         )
-        await connection.executemany(
+        connection.executemany(
             "UPDATE articles SET identity_key = ?, guid = ?, url = ?, title = ?, title_key = ?,"
             " teaser = ?, text = ?, image_url = ?, section_slug = ?, published_at = ?,"
             " fetched_at = ?, updated_at = ?, content_hash = ? WHERE id = ?",
             [(*_article_values(draft), article_id) for article_id, draft in self.updates],
         )
-        await _write_tags(
+        _write_tags(
             connection, self.updates, replaced=[article_id for article_id, _ in self.updates]
         )
-        await _write_tags(
+        _write_tags(
             connection,
             [(article_id, draft) for article_id, _, draft in self.inserts],
             replaced=[],
         )
 
 
-async def save_drafts(
-    connection: aiosqlite.Connection, source_id: int | None, drafts: Sequence[ArticleDraft]
+def save_drafts(
+    connection: sqlite3.Connection, source_id: int | None, drafts: Sequence[ArticleDraft]
 ) -> list[SavedArticle]:
-    """Insert or update every draft; one :class:`SavedArticle` per draft, in order.
+    """Unit of work: insert or update every draft; one :class:`SavedArticle` per draft, in
+    order. Run it inside a write (:meth:`storage.database.Database.write`).
 
     The same article is found by its identity key, else by its canonical address from the
     same source (a feed that changed its guids). A new article joins the story of an article
@@ -219,10 +217,10 @@ async def save_drafts(
     """
     if not drafts:
         return []
-    by_identity, by_url = await _existing(connection, source_id, drafts)
+    by_identity, by_url = _existing(connection, source_id, drafts)
     plan = _Plan(
-        next_article=await _next_id(connection, "articles"),
-        next_story=await _next_id(connection, "stories"),
+        next_article=_next_id(connection, "articles"),
+        next_story=_next_id(connection, "stories"),
     )
     stories: _StoryIndex | None = None
     for draft in drafts:
@@ -237,13 +235,13 @@ async def save_drafts(
             stored.identity_key = draft.identity_key
         else:
             if stories is None:
-                stories = await _story_index(connection, drafts)
+                stories = _story_index(connection, drafts)
             stored = plan.insert(draft, stories.find(draft))
             stories.add(draft.url, draft.title_key, draft.published_at, stored.story_id)
             if draft.url is not None:
                 by_url.setdefault(draft.url, stored)
         by_identity[draft.identity_key] = stored
-    await plan.write(connection, source_id)
+    plan.write(connection, source_id)
     return plan.results
 
 
@@ -265,26 +263,26 @@ def _article_values(draft: ArticleDraft) -> tuple[object, ...]:
     )
 
 
-async def _write_tags(
-    connection: aiosqlite.Connection,
+def _write_tags(
+    connection: sqlite3.Connection,
     articles: Sequence[tuple[int, ArticleDraft]],
     *,
     replaced: Sequence[int],
 ) -> None:
     """Regions, topics and search terms of ``articles``; ``replaced`` ids lose theirs first."""
     gone = [(article_id,) for article_id in replaced]
-    await connection.executemany("DELETE FROM article_regions WHERE article_id = ?", gone)
-    await connection.executemany("DELETE FROM article_topics WHERE article_id = ?", gone)
-    await connection.executemany("DELETE FROM article_search WHERE rowid = ?", gone)
-    await connection.executemany(
+    connection.executemany("DELETE FROM article_regions WHERE article_id = ?", gone)
+    connection.executemany("DELETE FROM article_topics WHERE article_id = ?", gone)
+    connection.executemany("DELETE FROM article_search WHERE rowid = ?", gone)
+    connection.executemany(
         "INSERT OR IGNORE INTO article_regions (article_id, region_code) VALUES (?, ?)",
         [(article_id, code) for article_id, d in articles for code in d.regions],
     )
-    await connection.executemany(
+    connection.executemany(
         "INSERT OR IGNORE INTO article_topics (article_id, topic_slug) VALUES (?, ?)",
         [(article_id, slug) for article_id, d in articles for slug in d.topics],
     )
-    await connection.executemany(
+    connection.executemany(
         "INSERT INTO article_search (rowid, terms) VALUES (?, ?)",
         [(article_id, d.search_terms) for article_id, d in articles if d.search_terms],
     )

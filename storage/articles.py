@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.models import Article, ArticleDraft, SavedArticle
 from storage.article_writer import save_drafts
 from storage.database import Database
@@ -59,12 +57,12 @@ class ArticleRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    @staticmethod
     async def save(
-        connection: aiosqlite.Connection, source_id: int | None, drafts: Sequence[ArticleDraft]
+        self, source_id: int | None, drafts: Sequence[ArticleDraft]
     ) -> list[SavedArticle]:
-        """Insert or update drafts inside the caller's transaction (see :func:`save_drafts`)."""
-        return await save_drafts(connection, source_id, drafts)
+        """Insert or update drafts in one write (see :func:`save_drafts`, the unit of work;
+        :mod:`storage.ingest_writes` composes it with the source's fetch state)."""
+        return await self._db.write(lambda connection: save_drafts(connection, source_id, drafts))
 
     async def get_many(self, ids: Sequence[int]) -> tuple[Article, ...]:
         if not ids:

@@ -1,17 +1,17 @@
-"""The SQLite connection: pragmas, one writer at a time, numbered forward-only migrations.
+"""The SQLite database: pragmas, units of work on a writing and a reading connection,
+numbered forward-only migrations, and storage faults told apart from data problems.
 
 One :class:`Database` is opened by the composition root and closed by it. All SQL of the
-project lives in this package.
+project lives in this package, as unit-of-work functions of a ``sqlite3.Connection``.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -56,20 +56,79 @@ def bundled_migrations() -> tuple[Migration, ...]:
     return tuple(found)
 
 
+class StorageFault(Exception):
+    """The database itself failed: a corrupt page, an unreadable or full disk, a closed file.
+
+    Not the fault of the data being written nor of any source, so an ingest pass stops rather
+    than count it against each source. Raised by :meth:`Database.read` and
+    :meth:`Database.write` in place of the driver's error (which is the ``__cause__``).
+    ``verdict`` is ``PRAGMA integrity_check``'s answer once someone asked for it
+    (:meth:`Database.diagnose`): checking a large file takes a while, so not on every fault.
+    """
+
+    def __init__(self, path: Path, reason: str, verdict: str | None = None) -> None:
+        super().__init__(path, reason, verdict)
+        self.path = path
+        self.reason = reason
+        self.verdict = verdict
+
+    def __str__(self) -> str:
+        text = f"the database at {self.path} failed: {self.reason}"
+        if self.verdict is not None:
+            text += f"; PRAGMA integrity_check: {self.verdict}"
+        return text
+
+
+# SQLite's primary result codes that are about contention or the data, not the file's health.
+_NOT_FAULTS = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CONSTRAINT})
+
+
+def _is_storage_fault(error: sqlite3.Error, *, reading: bool) -> bool:
+    """SQLite-specific: which driver errors mean the database itself is unusable.
+
+    Busy and locked are contention (the busy timeout already waited); a constraint
+    (``IntegrityError``) is about the row being written, so it stays the caller's problem;
+    ``readonly`` on the read connection is a unit that tried to write in :meth:`read`: a bug,
+    not a broken disk. Everything else of class ``DatabaseError`` (corrupt, not a database,
+    I/O error, disk full, cannot open, a closed connection, …) is a storage fault.
+    """
+    if not isinstance(error, sqlite3.DatabaseError) or isinstance(error, sqlite3.IntegrityError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return True
+    primary = code & 0xFF
+    if reading and primary == sqlite3.SQLITE_READONLY:
+        return False
+    return primary not in _NOT_FAULTS
+
+
 class Database:
-    """An open SQLite database. Writes go through :meth:`write` or :meth:`transaction`, one
-    at a time.
+    """An open SQLite database: one connection that writes, one that only reads.
+
+    Every repository call is a *unit of work*: a plain function of a ``sqlite3`` connection,
+    run on a connection's thread in one hop by :meth:`read` or :meth:`write`. Units compose:
+    a write unit may call several unit functions, and they commit (or roll back) together.
 
     aiosqlite runs every call (``execute``, ``fetchone``, closing a cursor, ``BEGIN``, …) as
     its own hop to the connection's thread and back, and a hop costs far more than the
     statement: ~200 µs of CPU against a few µs for a primary-key lookup, and under load each
-    hop also waits for the GIL. :meth:`read` and :meth:`write` send a whole unit of work
-    (a function of the ``sqlite3`` connection) as one hop; the bot's request paths use them.
+    hop also waits for the GIL. So a unit goes over as a single hop.
+
+    Reads run on their own connection and thread, each inside one read transaction: under
+    WAL a reader sees the last committed state and never a write unit's half-done rows, and
+    reads do not queue behind writes. (SQLite-specific; a PostgreSQL path would give
+    :meth:`read` a ``REPEATABLE READ READ ONLY`` transaction from a pool.)
+
+    One process owns a :class:`Database`; several processes on one file are safe (SQLite
+    locks the file) but each has its own pair of connections.
     """
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
-        self._connection = connection
-        self._write_lock = asyncio.Lock()
+    def __init__(
+        self, writer: aiosqlite.Connection, reader: aiosqlite.Connection | None, path: Path
+    ) -> None:
+        self._writer = writer
+        self._reader = reader
         self.path = path
 
     @classmethod
@@ -78,82 +137,97 @@ class Database:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = await aiosqlite.connect(path, isolation_level=None)
+            writer = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, aiosqlite.Error) as error:
             raise DatabaseError(f"cannot open the database at {path}: {error}") from error
-        connection.row_factory = aiosqlite.Row
-        database = cls(connection, path)
+        writer.row_factory = aiosqlite.Row
+        database = cls(writer, None, path)
         try:
-            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await connection.execute("PRAGMA journal_mode = WAL")
-            await connection.execute("PRAGMA synchronous = NORMAL")
-            await connection.execute("PRAGMA foreign_keys = ON")
+            await writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await writer.execute("PRAGMA synchronous = NORMAL")
+            await writer.execute("PRAGMA foreign_keys = ON")
             if migrate:
                 await database.migrate(bundled_migrations())
-        except (aiosqlite.Error, DatabaseError) as error:
-            await connection.close()
+            database._reader = await _open_reader(path)
+        except (aiosqlite.Error, DatabaseError, StorageFault) as error:
+            await writer.close()
             if isinstance(error, DatabaseError):
                 raise
             raise DatabaseError(f"cannot prepare the database at {path}: {error}") from error
         return database
 
-    @property
-    def connection(self) -> aiosqlite.Connection:
-        return self._connection
-
     async def close(self) -> None:
-        async with self._write_lock:
-            await self._connection.close()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any exception (or cancellation)."""
-        async with self._write_lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._connection
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
-            await self._connection.execute("COMMIT")
+        """Close both connections; units already queued run first."""
+        if self._reader is not None:
+            await self._reader.close()
+        await self._writer.close()
 
     async def read(self, work: Work[T]) -> T:
-        """Run ``work`` on the database's thread, in one hop, outside any transaction."""
-        return await self._on_thread(work)
+        """Run ``work`` on the read connection's thread, in one hop, in one read transaction:
+        it sees the last committed state, consistently across its statements, and cannot
+        write (``PRAGMA query_only``)."""
+        return await self._on_thread(self._read_connection(), _in_snapshot(work), reading=True)
 
     async def write(self, work: Work[T]) -> T:
-        """Run ``work`` in one ``BEGIN IMMEDIATE`` … ``COMMIT`` on the database's thread, in
-        one hop; rolled back if it raises.
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` … ``COMMIT`` on the write connection's
+        thread, in one hop; rolled back if it raises.
 
         Units need no turn-taking among themselves: the thread runs what is queued to it one
-        at a time, in order, and a unit is a single item. Only a :meth:`transaction` spans
-        several items, so a unit waits while one is open; otherwise it is queued at once
-        (checking and queueing happen in one step of the event loop, so no transaction can
-        begin in between). Handing a lock from writer to writer cost each write a turn of a
-        busy event loop, which serialised a burst of button presses.
+        at a time, in order, and a unit is a single item. To do several things atomically,
+        call several unit functions inside one unit.
         """
-        if self._write_lock.locked():
-            async with self._write_lock:
-                return await self._on_thread(_in_transaction(work))
-        return await self._on_thread(_in_transaction(work))
+        return await self._on_thread(self._writer, _in_transaction(work), reading=False)
 
-    async def _on_thread(self, work: Work[T]) -> T:
+    async def diagnose(self, fault: StorageFault) -> StorageFault:
+        """``fault`` with ``PRAGMA integrity_check``'s verdict (SQLite-specific)."""
+        return StorageFault(fault.path, fault.reason, await self.integrity_check())
+
+    async def integrity_check(self, *, max_errors: int = 3) -> str:
+        """``ok``, or the first problems ``PRAGMA integrity_check`` finds, on one line."""
+
+        def check(connection: sqlite3.Connection) -> str:
+            rows = connection.execute(f"PRAGMA integrity_check({int(max_errors)})").fetchall()
+            return "; ".join(str(row[0]) for row in rows) or "no answer"
+
+        try:
+            return await self._on_thread(self._read_connection(), check, reading=True)
+        except StorageFault as fault:
+            return f"could not run: {fault.reason}"
+
+    def _read_connection(self) -> aiosqlite.Connection:
+        # Before the reader is open (while migrating), reads go to the writer.
+        return self._writer if self._reader is None else self._reader
+
+    async def _on_thread(
+        self, connection: aiosqlite.Connection, work: Work[T], *, reading: bool
+    ) -> T:
         # aiosqlite has no public "run this on the connection's thread": its private
         # ``_execute`` (queue a callable, await its future) and ``_conn`` are what its own
         # methods use. Pinned in pyproject.toml; tests/test_storage.py covers both.
-        connection = self._connection
         queue_on_thread: Callable[[Callable[[], T]], Awaitable[T]] = connection._execute
-        return await queue_on_thread(lambda: work(connection._conn))
+        try:
+            return await queue_on_thread(lambda: work(connection._conn))
+        except (sqlite3.Error, ValueError) as error:
+            # aiosqlite raises ValueError("Connection closed") once its thread has stopped.
+            if isinstance(error, ValueError):
+                if connection._connection is not None:
+                    raise
+                raise StorageFault(self.path, "the connection is closed") from error
+            if _is_storage_fault(error, reading=reading):
+                raise StorageFault(self.path, str(error)) from error
+            raise
 
     async def applied_versions(self) -> tuple[int, ...]:
-        await self._connection.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        async with self._connection.execute(
-            "SELECT version FROM schema_migrations ORDER BY version"
-        ) as cursor:
-            return tuple(int(row[0]) for row in await cursor.fetchall())
+        def versions(connection: sqlite3.Connection) -> tuple[int, ...]:
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            rows = connection.execute("SELECT version FROM schema_migrations ORDER BY version")
+            return tuple(int(row[0]) for row in rows)
+
+        return await self.write(versions)
 
     async def migrate(self, migrations: tuple[Migration, ...]) -> tuple[int, ...]:
         """Apply the migrations not yet recorded, each in its own transaction. Idempotent."""
@@ -168,31 +242,80 @@ class Database:
         for migration in migrations:
             if migration.version in applied:
                 continue
-            async with self.transaction() as connection:
-                # executescript would COMMIT on its own; run the statements one by one instead.
-                for statement in _split_statements(migration.script):
-                    await connection.execute(statement)
-                await connection.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (migration.version, migration.name, to_db(utc_now())),
-                )
+            await self.write(_applying(migration))
             log.info("applied migration %04d_%s", migration.version, migration.name)
             done.append(migration.version)
         return tuple(done)
 
 
-def _in_transaction(work: Work[T]) -> Work[T]:
+async def _open_reader(path: Path) -> aiosqlite.Connection:
+    reader = await aiosqlite.connect(path, isolation_level=None)
+    reader.row_factory = aiosqlite.Row
+    try:
+        await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await reader.execute("PRAGMA query_only = ON")
+    except aiosqlite.Error:
+        await reader.close()
+        raise
+    return reader
+
+
+def _applying(migration: Migration) -> Work[None]:
+    def apply(connection: sqlite3.Connection) -> None:
+        # executescript would COMMIT on its own; run the statements one by one instead.
+        for statement in _split_statements(migration.script):
+            connection.execute(statement)
+        connection.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            (migration.version, migration.name, to_db(utc_now())),
+        )
+
+    return apply
+
+
+def _in_snapshot(work: Work[T]) -> Work[T]:
+    """SQLite-specific: a deferred ``BEGIN`` takes its snapshot at the first read, and holds
+    it until ``COMMIT``, so a unit's statements all see the same committed state."""
+
     def run(connection: sqlite3.Connection) -> T:
-        connection.execute("BEGIN IMMEDIATE")
+        _begin(connection, "BEGIN")
         try:
             result = work(connection)
         except BaseException:
-            connection.execute("ROLLBACK")
+            _roll_back(connection)
+            raise
+        connection.execute("COMMIT")  # nothing was written: COMMIT only ends the snapshot
+        return result
+
+    return run
+
+
+def _in_transaction(work: Work[T]) -> Work[T]:
+    def run(connection: sqlite3.Connection) -> T:
+        _begin(connection, "BEGIN IMMEDIATE")
+        try:
+            result = work(connection)
+        except BaseException:
+            _roll_back(connection)
             raise
         connection.execute("COMMIT")
         return result
 
     return run
+
+
+def _begin(connection: sqlite3.Connection, statement: str) -> None:
+    if connection.in_transaction:  # a COMMIT that failed earlier (disk full, I/O error)
+        _roll_back(connection)
+    connection.execute(statement)
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open; SQLite may already have rolled back on its
+    own (full disk, I/O error, corruption), and the error that got us here is what counts."""
+    if connection.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
 
 
 def _split_statements(script: str) -> list[str]:

@@ -166,8 +166,7 @@ async def test_the_bot_starts_polls_answers_and_stops_cleanly_on_sigterm(
 
     database = await Database.open(bot.database_path, migrate=False)
     try:
-        async with database.connection.execute("PRAGMA integrity_check") as cursor:
-            assert [tuple(row) for row in await cursor.fetchall()] == [("ok",)]
+        assert await database.integrity_check() == "ok"
         subscription = await SubscriptionRepository(database).get(chat.id, 0)
         assert subscription is not None
         assert len(subscription.rules) == 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.ingest.schedule import (
+    FIRST_FETCH_SPREAD,
     MAX_BACKOFF,
     MAX_SERVER_DELAY,
     backoff_delay,
@@ -66,11 +68,19 @@ def test_retry_after_longer_than_the_backoff_wins() -> None:
     ) == NOW + timedelta(minutes=10)
 
 
-def test_first_fetches_are_spread_and_stable() -> None:
-    offsets = {first_fetch_offset(f"source-{n}", 900) for n in range(200)}
-    assert all(timedelta(0) <= offset < timedelta(seconds=900) for offset in offsets)
-    assert len(offsets) > 150  # spread, not bunched
+def test_first_fetches_are_spread_over_seconds_and_stable() -> None:
+    # Never-fetched sources are due within seconds of start-up (not up to an interval
+    # later), spread over every second of the window, not bunched.
+    offsets = [first_fetch_offset(f"source-{n}", 900) for n in range(200)]
+    assert all(timedelta(0) <= offset < FIRST_FETCH_SPREAD for offset in offsets)
+    assert timedelta(seconds=10) >= FIRST_FETCH_SPREAD
+    assert len(set(offsets)) == FIRST_FETCH_SPREAD.total_seconds()
+    assert max(Counter(offsets).values()) < 40
     assert first_fetch_offset("a", 900) == first_fetch_offset("a", 900)
+    # A source polled more often than the window is spread over its own interval.
+    assert {first_fetch_offset(f"source-{n}", 3) for n in range(200)} == {
+        timedelta(seconds=s) for s in range(3)
+    }
 
 
 def test_disable_after_the_limit() -> None:

@@ -35,12 +35,14 @@ from bot.ingest.checking import check_source
 from bot.ingest.feeds import ParserPool
 from bot.ingest.fetching import Fetcher
 from bot.ingest.worker_drafter import WorkerDrafter
-from storage.database import DatabaseError
+from storage.database import DatabaseError, StorageFault
 from storage.sources import SourceRepository
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_STORAGE = 3
+"""The database itself failed (a corrupt page, a full or failing disk): see the one line."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,9 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     sources = commands.add_parser(
         "sources",
         help="list the sources with their fetch state",
-        description="Sync the sources file and list every source with its fetch state.",
+        description=(
+            "Sync the sources file and list every source with its fetch state;"
+            " 'sources enable NAME' brings a disabled source back."
+        ),
     )
     _add_json(sources)
+    sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
+    enable = sources_commands.add_parser(
+        "enable",
+        help="enable a disabled source again: errors forgotten, fetched on the next pass",
+        description="Enable the source NAME of the sources file again and forget its errors.",
+    )
+    enable.add_argument("name", metavar="NAME")
     return parser
 
 
@@ -146,7 +158,11 @@ async def _dispatch(
     if command == "check":
         return await _check(settings, args, parser, out=sys.stdout)
     if command == "sources":
-        return await _sources(settings, as_json=args.json, out=sys.stdout)
+        if args.sources_command == "enable":
+            listing = _enable_source(settings, args.name, out=sys.stdout)
+        else:
+            listing = _sources(settings, as_json=args.json, out=sys.stdout)
+        return await listing
     parser.error(f"unknown command {command}")
     return EXIT_CONFIG
 
@@ -154,7 +170,12 @@ async def _dispatch(
 async def _ingest(settings: Settings, *, as_json: bool, only_due: bool, out: TextIO) -> int:
 
     async with ingest_runtime(settings) as runtime:
-        report = await runtime.ingestor.run_once(only_due=only_due)
+        try:
+            report = await runtime.ingestor.run_once(only_due=only_due)
+        except StorageFault as fault:
+            stopped = f"regionews: ingest stopped, no source counted as failed: {fault}"
+            print(stopped, file=sys.stderr)  # noqa: T201
+            return EXIT_STORAGE
         regions = {region.code: region for region in runtime.reference.regions}
         articles = {
             source.source: await runtime.ingestor.articles(source.new_article_ids)
@@ -261,4 +282,22 @@ async def _sources(settings: Settings, *, as_json: bool, out: TextIO) -> int:
         print(sources_text(states), file=out)  # noqa: T201
         for problem in problems:
             print(f"{problem.name}  error in the sources file: {problem.reason}", file=out)  # noqa: T201
+    return EXIT_OK
+
+
+async def _enable_source(settings: Settings, name: str, *, out: TextIO) -> int:
+    """``sources enable NAME``: one line; an unknown NAME exits 2 naming the known ones."""
+    async with ingest_runtime(settings) as runtime:
+        repository = SourceRepository(runtime.database)
+        before = await repository.enable(name, now=system_clock())
+        known = ", ".join(state.name for state in await repository.configured())
+    if before is None:
+        known = known or f"none, add [[source]] entries to {settings.sources_file}"
+        unknown = f"regionews: no source named {name!r} in the sources file; known: {known}"
+        print(unknown, file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    was = "already enabled" if before.disabled_reason is None else "enabled again"
+    if before.disabled_reason is not None:
+        was += f" (was disabled: {before.disabled_reason})"
+    print(f"{name}: {was}; errors forgotten, fetched on the next pass", file=out)  # noqa: T201
     return EXIT_OK

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.clock import Clock
 from bot.ingest.ingestor import Ingestor, IngestReport, SourceStatus
+from storage.database import StorageFault
 
 log = logging.getLogger(__name__)
 
@@ -22,19 +24,41 @@ INGEST_CHECK_EVERY = timedelta(seconds=30)
 
 
 class IngestJob:
-    """One pass over the due sources; a pass still running makes the next tick a no-op."""
+    """One pass over the due sources; a pass still running makes the next tick a no-op.
 
-    def __init__(self, ingestor: Ingestor) -> None:
+    If the database fails (:class:`StorageFault`), the job logs one error line and stops: no
+    further pass runs until the bot is restarted, so no source is failed or disabled for the
+    database's fault. ``failure`` then holds the diagnosed fault, and ``on_failure`` (the hook
+    for an admin notification) is awaited once with it.
+    """
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        *,
+        on_failure: Callable[[StorageFault], Awaitable[None]] | None = None,
+    ) -> None:
         self._ingestor = ingestor
         self._lock = asyncio.Lock()
+        self._on_failure = on_failure
         self.passes = 0
+        self.failure: StorageFault | None = None
 
     async def run(self) -> IngestReport | None:
+        if self.failure is not None:
+            return None
         if self._lock.locked():
             log.debug("ingest pass still running; this tick is skipped")
             return None
         async with self._lock:
-            report = await self._ingestor.run_once(only_due=True)
+            try:
+                report = await self._ingestor.run_once(only_due=True)
+            except StorageFault as fault:
+                self.failure = fault
+                log.error("ingest stopped until the bot is restarted: %s", fault)
+                if self._on_failure is not None:
+                    await self._on_failure(fault)
+                return None
             self.passes += 1
         failed = [s for s in report.sources if s.status is SourceStatus.ERROR]
         if report.sources:

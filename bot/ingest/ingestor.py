@@ -3,7 +3,9 @@
 One pass fetches each source (politely, see :mod:`bot.ingest.schedule`), parses it in a worker
 process, drafts and tags the items, and stores them with the source's new fetch state in one
 transaction. A failing source is reported, backed off and, after many failures, disabled with
-the reason; it never stops the others.
+the reason; it never stops the others. A failing *database* (:class:`StorageFault`) is no
+source's fault: it stops the pass, counts against no source, and is raised to the caller with
+``PRAGMA integrity_check``'s verdict.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from bot.ingest.schedule import (
 )
 from bot.ingest.sources_file import SourcesFile
 from storage.articles import ArticleRepository
-from storage.database import Database
-from storage.sources import SourceRepository
+from storage.database import Database, StorageFault
+from storage.ingest_writes import IngestWrites
+from storage.sources import FetchFailure, FetchSuccess, SourceRepository
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,7 @@ class Ingestor:
         self._db = database
         self._sources = SourceRepository(database)
         self._articles = ArticleRepository(database)
+        self._writes = IngestWrites(database)
         self._fetcher = fetcher
         self._drafter = drafter
         self._region_zones = {region.code: region.timezone for region in regions}
@@ -128,7 +132,11 @@ class Ingestor:
         self._problems: tuple[SourceReport, ...] = ()
 
     async def sync_sources(self, sources_file: SourcesFile) -> None:
-        """Bring the stored sources in line with the file; remember its problems for reports."""
+        """Bring the stored sources in line with the file; remember its problems for reports.
+
+        A disabled or failing source whose configuration changed in the file starts afresh
+        (enabled, errors forgotten, fetched within seconds); a log line names it.
+        """
         now = self._clock()
         first_fetch = {
             config.name: now
@@ -137,19 +145,29 @@ class Ingestor:
             )
             for config in sources_file.sources
         }
-        await self._sources.sync_config(
+        outcome = await self._sources.sync_config(
             sources_file.sources,
             default_interval=self._policy.default_interval_seconds,
             first_fetch_at=first_fetch,
             now=now,
         )
+        for name in outcome.restarted:
+            log.info(
+                "source %s: its configuration changed in the sources file; enabled again,"
+                " error count reset",
+                name,
+            )
         self._problems = tuple(
             SourceReport(problem.name, SourceStatus.ERROR, error=problem.reason)
             for problem in sources_file.problems
         )
 
     async def run_once(self, *, only_due: bool) -> IngestReport:
-        """One pass: every enabled source (or only those due), concurrently."""
+        """One pass: every enabled source (or only those due), concurrently.
+
+        Raises :class:`StorageFault` (diagnosed) if the database fails: the sources still in
+        flight are cancelled and none of them is counted as failed.
+        """
         if only_due:
             sources = await self._sources.due(self._clock())
         else:
@@ -160,17 +178,27 @@ class Ingestor:
             async with slots:
                 return await self.ingest(source)
 
-        reports = await asyncio.gather(*(ingest_in_slot(source) for source in sources))
-        return IngestReport(tuple(reports), self._problems)
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(ingest_in_slot(source)) for source in sources]
+        except ExceptionGroup as failures:
+            faults = failures.subgroup(StorageFault)
+            if faults is None:
+                raise
+            raise await self._db.diagnose(_first_fault(faults)) from None
+        return IngestReport(tuple(task.result() for task in tasks), self._problems)
 
     async def articles(self, ids: Sequence[int]) -> tuple[Article, ...]:
         """The stored articles a report names, newest first."""
         return await self._articles.get_many(ids)
 
     async def ingest(self, source: SourceState) -> SourceReport:
-        """Fetch, parse, tag and store one source. Never raises for the source's own faults."""
+        """Fetch, parse, tag and store one source. Never raises for the source's own faults;
+        raises :class:`StorageFault` for the database's."""
         try:
             return await self._ingest(source)
+        except StorageFault:
+            raise
         except FeedError as error:
             return await self._fail(source, error.reason, error)
         except Exception as error:  # a bug must not stop the other sources
@@ -185,15 +213,17 @@ class Ingestor:
             now = self._clock()
             await self._sources.record_success(
                 source.id,
-                now=now,
-                next_fetch_at=next_fetch_after_success(
-                    now,
-                    interval_seconds=source.interval_seconds,
-                    fresh_until=fetched.fresh_until,
+                FetchSuccess(
+                    now=now,
+                    next_fetch_at=next_fetch_after_success(
+                        now,
+                        interval_seconds=source.interval_seconds,
+                        fresh_until=fetched.fresh_until,
+                    ),
+                    etag=fetched.etag or source.etag,
+                    last_modified=fetched.last_modified or source.last_modified,
+                    new_url=fetched.permanent_redirect,
                 ),
-                etag=fetched.etag or source.etag,
-                last_modified=fetched.last_modified or source.last_modified,
-                new_url=fetched.permanent_redirect,
             )
             return SourceReport(source.name, SourceStatus.NOT_MODIFIED)
 
@@ -213,11 +243,10 @@ class Ingestor:
             context=context,
         )
         drafts = drafted.drafts
-        async with self._db.transaction() as connection:
-            saved = await self._articles.save(connection, source.id, drafts)
-            await SourceRepository.record_success_in(
-                connection,
-                source.id,
+        saved = await self._writes.save_fetched(
+            source.id,
+            drafts,
+            FetchSuccess(
                 now=now,
                 next_fetch_at=next_fetch_after_success(
                     now,
@@ -228,7 +257,8 @@ class Ingestor:
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 new_url=fetched.permanent_redirect,
-            )
+            ),
+        )
         new_ids = [s.article_id for s in saved if s.status is SaveStatus.NEW]
         updated = sum(1 for s in saved if s.status is SaveStatus.UPDATED)
         status = SourceStatus.NEW if new_ids else SourceStatus.UNCHANGED
@@ -255,16 +285,23 @@ class Ingestor:
         log.warning("source %s failed (%d in a row): %s", source.name, failures, reason)
         await self._sources.record_failure(
             source.id,
-            now=now,
-            next_fetch_at=next_fetch_after_failure(
-                now,
-                interval_seconds=source.interval_seconds,
-                consecutive_errors=failures,
-                retry_after_seconds=retry_after,
+            FetchFailure(
+                now=now,
+                next_fetch_at=next_fetch_after_failure(
+                    now,
+                    interval_seconds=source.interval_seconds,
+                    consecutive_errors=failures,
+                    retry_after_seconds=retry_after,
+                ),
+                error=reason,
+                disable_reason=disable_reason,
             ),
-            error=reason,
-            disable_reason=disable_reason,
         )
         return SourceReport(
             source.name, SourceStatus.ERROR, error=reason, disabled_reason=disable_reason
         )
+
+
+def _first_fault(group: BaseExceptionGroup[StorageFault]) -> StorageFault:
+    first = group.exceptions[0]
+    return first if isinstance(first, StorageFault) else _first_fault(first)

@@ -2,7 +2,8 @@
 
 Polite polling: the source's interval, never sooner than the server asked (``Cache-Control``,
 ``Expires``, ``Retry-After``, a feed's ``<ttl>``), exponential back-off after failures, and
-first fetches spread over the interval so a thousand sources do not fire at once.
+first fetches spread over a few seconds: a new install has news at once, and the fetcher's
+global and per-host limits keep the burst polite.
 """
 
 from __future__ import annotations
@@ -15,9 +16,16 @@ MAX_SERVER_DELAY = timedelta(hours=24)
 MAX_BACKOFF = timedelta(hours=12)
 
 
+FIRST_FETCH_SPREAD = timedelta(seconds=10)
+"""Sources never fetched are due this soon after start-up (or after a change that restarts
+them), each at its own stable moment, so a large sources file does not fire all at once."""
+
+
 def first_fetch_offset(name: str, interval_seconds: int) -> timedelta:
-    """A stable offset in ``[0, interval)`` derived from the source's name."""
-    return timedelta(seconds=zlib.crc32(name.encode("utf-8")) % max(interval_seconds, 1))
+    """A stable offset derived from the source's name, in ``[0, FIRST_FETCH_SPREAD)`` (or
+    ``[0, interval)`` if that is shorter)."""
+    spread = min(int(FIRST_FETCH_SPREAD.total_seconds()), interval_seconds)
+    return timedelta(seconds=zlib.crc32(name.encode("utf-8")) % max(spread, 1))
 
 
 def _server_floor(now: datetime, candidates: list[datetime]) -> datetime | None:
