@@ -18,6 +18,7 @@ def source_json(report: SourceReport) -> dict[str, Any]:
         "updated": report.updated,
         "error": report.error,
         "disabled": report.disabled_reason,
+        "planned": report.planned,
     }
 
 
@@ -94,6 +95,7 @@ def ingest_text(
     lines = [_source_line(source, width) for source in sources]
     lines.append("")
     lines.append(f"New articles: {len(report.new_article_ids)}")
+    lines.append(f"Deliveries planned: {report.planned_deliveries}")
     for source in report.sources:
         lines.extend(article_text(article, regions) for article in articles.get(source.source, ()))
     return "\n".join(lines)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.delivery.planner import DeliveryPlanner
 from bot.domain.clock import Clock
 from bot.domain.errors import FeedError, FeedHTTPError
 from bot.domain.models import (
@@ -26,6 +28,7 @@ from bot.domain.models import (
     FetchResult,
     HtmlSelectors,
     Region,
+    SavedArticle,
     SaveStatus,
     SourceKind,
     SourceState,
@@ -40,7 +43,7 @@ from bot.ingest.schedule import (
 from bot.ingest.sources_file import SourcesFile
 from storage.articles import ArticleRepository
 from storage.database import Database, StorageFault
-from storage.ingest_writes import IngestWrites
+from storage.ingest_writes import save_fetched
 from storage.sources import FetchFailure, FetchSuccess, SourceRepository
 
 log = logging.getLogger(__name__)
@@ -86,6 +89,7 @@ class SourceReport:
     error: str | None = None
     disabled_reason: str | None = None
     new_article_ids: tuple[int, ...] = ()
+    planned: int = 0  # deliveries planned for the new articles (none on a first fetch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,10 @@ class IngestReport:
         return tuple(
             article_id for report in self.sources for article_id in report.new_article_ids
         )
+
+    @property
+    def planned_deliveries(self) -> int:
+        return sum(report.planned for report in self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +131,7 @@ class Ingestor:
         self._db = database
         self._sources = SourceRepository(database)
         self._articles = ArticleRepository(database)
-        self._writes = IngestWrites(database)
+        self._planner = DeliveryPlanner()
         self._fetcher = fetcher
         self._drafter = drafter
         self._region_zones = {region.code: region.timezone for region in regions}
@@ -243,27 +251,38 @@ class Ingestor:
             context=context,
         )
         drafts = drafted.drafts
-        saved = await self._writes.save_fetched(
-            source.id,
-            drafts,
-            FetchSuccess(
-                now=now,
-                next_fetch_at=next_fetch_after_success(
-                    now,
-                    interval_seconds=source.interval_seconds,
-                    fresh_until=fetched.fresh_until,
-                    ttl_seconds=drafted.ttl_seconds,
-                ),
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                new_url=fetched.permanent_redirect,
+        success = FetchSuccess(
+            now=now,
+            next_fetch_at=next_fetch_after_success(
+                now,
+                interval_seconds=source.interval_seconds,
+                fresh_until=fetched.fresh_until,
+                ttl_seconds=drafted.ttl_seconds,
             ),
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            new_url=fetched.permanent_redirect,
         )
+        plan_new = self._planner.should_plan(source)
+
+        def save_and_plan(connection: sqlite3.Connection) -> tuple[list[SavedArticle], int]:
+            # One transaction: the articles, the source's new fetch state and their outbox rows.
+            stored = save_fetched(connection, source.id, drafts, success)
+            fresh = [s.article_id for s in stored if s.status is SaveStatus.NEW]
+            rows = self._planner.plan(connection, fresh, now=now) if fresh and plan_new else 0
+            return stored, rows
+
+        saved, planned = await self._db.write(save_and_plan)
         new_ids = [s.article_id for s in saved if s.status is SaveStatus.NEW]
         updated = sum(1 for s in saved if s.status is SaveStatus.UPDATED)
         status = SourceStatus.NEW if new_ids else SourceStatus.UNCHANGED
         return SourceReport(
-            source.name, status, new=len(new_ids), updated=updated, new_article_ids=tuple(new_ids)
+            source.name,
+            status,
+            new=len(new_ids),
+            updated=updated,
+            new_article_ids=tuple(new_ids),
+            planned=planned,
         )
 
     def _zone_of(self, source: SourceState) -> str:

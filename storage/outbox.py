@@ -1,0 +1,343 @@
+"""The outbox (``deliveries``): planning, claiming and settling messages to chats.
+
+Every function is a unit of work: a plain synchronous function of a ``sqlite3.Connection``,
+run by :meth:`storage.database.Database.read` / :meth:`~storage.database.Database.write`, and
+composable inside one write (the ingest stores an article and plans its deliveries in one
+transaction). The unique key (chat, thread, dedupe key) makes a second delivery of a story,
+digest part or broadcast to the same chat impossible.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from bot.domain.delivery import (
+    DeliveryKind,
+    DeliveryState,
+    OutboxItem,
+    PlannedDelivery,
+    Priority,
+    QuietRule,
+    SlotRule,
+)
+from storage.timestamps import from_db, from_db_optional, to_db, utc_now
+
+RULE_MATCH = """EXISTS (
+    SELECT 1 FROM subscription_rules r
+    WHERE r.subscription_id = {subscription}.id
+      AND (NOT EXISTS (SELECT 1 FROM rule_regions x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_regions x JOIN article_regions y
+                      ON y.region_code = x.region_code AND y.article_id = {article}.id
+                      WHERE x.rule_id = r.id))
+      AND (NOT EXISTS (SELECT 1 FROM rule_sections x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_sections x
+                      WHERE x.rule_id = r.id AND x.section_slug = {article}.section_slug))
+      AND (NOT EXISTS (SELECT 1 FROM rule_topics x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_topics x JOIN article_topics y
+                      ON y.topic_slug = x.topic_slug AND y.article_id = {article}.id
+                      WHERE x.rule_id = r.id))
+)"""
+"""SQL: the subscription (alias) has a rule the article (alias, with ``id`` and
+``section_slug``) matches: regions × sections × topics, an empty part meaning "any"."""
+
+_PLAN = """
+WITH new_articles AS (
+    SELECT a.id, a.story_id, a.published_at, a.section_slug
+    FROM articles a WHERE a.id IN (SELECT value FROM json_each(:ids))
+),
+holds (timezone, quiet_start, quiet_end, until) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+           json_extract(value, '$[2]'), json_extract(value, '$[3]')
+    FROM json_each(:holds)
+),
+channel_due (chat_id, thread_id, due_at) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+    FROM json_each(:channels)
+)
+INSERT OR IGNORE INTO deliveries
+    (chat_id, thread_id, kind, dedupe_key, article_id, priority, due_at, created_at)
+SELECT s.chat_id, COALESCE(cd.thread_id, s.thread_id), 'article', 'story:' || n.story_id, n.id,
+       CASE WHEN c.kind = 'channel' THEN :channel ELSE :instant END,
+       CASE WHEN c.kind = 'channel' THEN COALESCE(cd.due_at, :now)
+            ELSE COALESCE(h.until, :now) END,
+       :now
+FROM new_articles n
+JOIN subscriptions s ON s.since <= n.published_at AND s.paused = 0
+JOIN chats c ON c.id = s.chat_id AND c.active = 1
+LEFT JOIN holds h ON s.quiet_start IS NOT NULL AND h.timezone IS s.timezone
+    AND h.quiet_start = s.quiet_start AND h.quiet_end = s.quiet_end
+LEFT JOIN channel_due cd ON c.kind = 'channel' AND cd.chat_id = s.chat_id
+WHERE (s.mode = 'instant' OR c.kind = 'channel')
+  AND (c.kind <> 'channel' OR cd.chat_id IS NOT NULL OR NOT :channels_linked)
+  AND {match}
+ORDER BY n.id
+""".format(match=RULE_MATCH.format(subscription="s", article="n"))
+
+
+def plan_article_deliveries(
+    connection: sqlite3.Connection,
+    article_ids: Sequence[int],
+    *,
+    now: datetime,
+    quiet_until: QuietRule | None = None,
+    next_slot: SlotRule | None = None,
+) -> int:
+    """Plan one delivery per matching active, unpaused subscription for each new article
+    (stored in the same transaction), deduped by story; returns the rows planned.
+
+    A subscription matches when any of its rules does (regions × sections × topics, an empty
+    part meaning "any") and the article was not published before the subscription began
+    (``since``): no backlog for a new subscriber. Digest-mode subscriptions get no row here
+    (the digest job builds theirs). One set-based ``INSERT … SELECT`` whatever the number of
+    chats; the unique key drops a second article of a story already planned for a chat.
+
+    Instant pushes are due ``now``, or when the subscription's quiet hours end
+    (``quiet_until``, evaluated once per distinct zone and window, not per chat). Channels
+    (linked: a ``channel_settings`` row, not paused) are due at ``next_slot`` of their mode.
+    The bot passes both rules (:class:`bot.delivery.planner.DeliveryPlanner`); without them
+    everything is due ``now``.
+    """
+    if not article_ids:
+        return 0
+    holds: list[tuple[str | None, str, str, str]] = []
+    if quiet_until is not None:
+        for zone, start, end in connection.execute(
+            "SELECT DISTINCT timezone, quiet_start, quiet_end FROM subscriptions"
+            " WHERE quiet_start IS NOT NULL AND quiet_end IS NOT NULL"
+            " AND mode = 'instant' AND paused = 0"
+        ):
+            until = quiet_until(now, zone, start, end)
+            if until is not None and until > now:
+                holds.append((zone, start, end, to_db(until)))
+    linked = has_table(connection, "channel_settings")
+    channels = _channel_due(connection, now, next_slot) if linked else []
+    connection.execute(
+        _PLAN,
+        {
+            "ids": json.dumps(list(article_ids)),
+            "holds": json.dumps(holds),
+            "channels": json.dumps(channels),
+            "channels_linked": int(linked),
+            "now": to_db(now),
+            "channel": int(Priority.CHANNEL),
+            "instant": int(Priority.INSTANT),
+        },
+    )
+    # changes(), not total_changes: the latter also counts rows the OR IGNORE dropped.
+    planned: int = connection.execute("SELECT changes()").fetchone()[0]
+    return planned
+
+
+def _channel_due(
+    connection: sqlite3.Connection, now: datetime, next_slot: SlotRule | None
+) -> list[tuple[int, int | None, str]]:
+    """(chat id, forum topic or None, due) of every linked, unpaused channel."""
+    found: list[tuple[int, int | None, str]] = []
+    for chat_id, thread_id, mode, slots, gap, last_post_at, zone in connection.execute(
+        "SELECT cs.chat_id, NULLIF(cs.thread_id, 0), cs.mode, cs.slots, cs.min_gap_seconds,"
+        " cs.last_post_at, (SELECT timezone FROM subscriptions s WHERE s.chat_id = cs.chat_id"
+        " ORDER BY s.thread_id LIMIT 1)"
+        " FROM channel_settings cs WHERE NOT cs.paused"
+    ):
+        due = now
+        if next_slot is not None:
+            batched = mode == "batched" and slots
+            due = next_slot(
+                now,
+                zone,
+                tuple(part.strip() for part in slots.split(",")) if batched else (),
+                timedelta(seconds=gap or 0),
+                from_db_optional(last_post_at),
+            )
+        found.append((chat_id, thread_id, to_db(max(due, now))))
+    return found
+
+
+def enqueue(
+    connection: sqlite3.Connection,
+    rows: Sequence[PlannedDelivery],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Put digests, broadcasts or batched posts into the outbox; a row whose (chat, thread,
+    dedupe key) is already there is ignored. Returns the rows added. ``now`` is only the
+    bookkeeping ``created_at`` (the wall clock if not given)."""
+    created = to_db(now if now is not None else utc_now())
+    cursor = connection.executemany(
+        "INSERT OR IGNORE INTO deliveries (chat_id, thread_id, kind, dedupe_key, article_id,"
+        " body, priority, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                row.chat_id,
+                row.thread_id,
+                row.kind.value,
+                row.dedupe_key,
+                row.article_id,
+                row.body,
+                int(row.priority),
+                to_db(row.due_at),
+                created,
+            )
+            for row in rows
+        ],
+    )
+    return cursor.rowcount
+
+
+_CLAIMABLE = (
+    "SELECT id, chat_id FROM deliveries"
+    " WHERE state = 'pending' AND priority = ? AND due_at <= ? ORDER BY due_at, id"
+)
+
+
+def claim_due(
+    connection: sqlite3.Connection,
+    *,
+    now: datetime,
+    limit: int,
+    exclude_chats: Collection[int] = (),
+) -> list[OutboxItem]:
+    """Claim up to ``limit`` due deliveries, urgent first then the longest waiting, AT MOST
+    ONE PER CHAT and none for a chat that already has one in flight ('sending') or is in
+    ``exclude_chats``; they become 'sending' with one more attempt.
+
+    Each priority is one range of the ``deliveries_claim`` index, read only as far as needed.
+    """
+    if limit <= 0:
+        return []
+    moment = to_db(now)
+    busy = set(exclude_chats)
+    busy.update(
+        chat_id
+        for (chat_id,) in connection.execute(
+            "SELECT chat_id FROM deliveries WHERE state = 'sending'"
+        )
+    )
+    chosen: list[int] = []
+    for priority in Priority:
+        cursor = connection.execute(_CLAIMABLE, (int(priority), moment))
+        for delivery_id, chat_id in cursor:
+            if chat_id in busy:
+                continue
+            busy.add(chat_id)
+            chosen.append(delivery_id)
+            if len(chosen) >= limit:
+                break
+        cursor.close()
+        if len(chosen) >= limit:
+            break
+    if not chosen:
+        return []
+    ids = json.dumps(chosen)
+    connection.execute(
+        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1,"
+        " first_attempt_at = COALESCE(first_attempt_at, ?)"
+        " WHERE id IN (SELECT value FROM json_each(?))",
+        (moment, ids),
+    )
+    signature = "cs.signature" if has_table(connection, "channel_settings") else "NULL"
+    join_settings = (
+        " LEFT JOIN channel_settings cs ON cs.chat_id = d.chat_id" if signature != "NULL" else ""
+    )
+    rows = connection.execute(
+        "SELECT d.id, d.chat_id, d.thread_id, c.kind AS chat_kind, d.kind, d.priority,"
+        " d.article_id, d.body, COALESCE(c.language, 'ru') AS language,"
+        " COALESCE((SELECT s.timezone FROM subscriptions s"
+        "   WHERE s.chat_id = d.chat_id AND s.thread_id = d.thread_id),"
+        "  (SELECT s.timezone FROM subscriptions s WHERE s.chat_id = d.chat_id"
+        "   ORDER BY s.thread_id LIMIT 1)) AS timezone,"
+        f" {signature} AS signature, d.due_at, d.attempts"
+        " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
+        f"{join_settings}"
+        " WHERE d.id IN (SELECT value FROM json_each(?))"
+        " ORDER BY d.priority, d.due_at, d.id",
+        (ids,),
+    ).fetchall()
+    return [
+        OutboxItem(
+            id=row[0],
+            chat_id=row[1],
+            thread_id=row[2],
+            chat_kind=row[3],
+            kind=DeliveryKind(row[4]),
+            priority=Priority(row[5]),
+            article_id=row[6],
+            body=row[7],
+            language=row[8],
+            timezone=row[9],
+            signature=row[10],
+            due_at=from_db(row[11]),
+            attempts=row[12],
+        )
+        for row in rows
+    ]
+
+
+def has_table(connection: sqlite3.Connection, name: str) -> bool:
+    return (
+        connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        is not None
+    )
+
+
+def mark_sent(
+    connection: sqlite3.Connection, delivery_id: int, *, message_id: int, now: datetime
+) -> None:
+    connection.execute(
+        "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?, error = NULL"
+        " WHERE id = ?",
+        (message_id, to_db(now), delivery_id),
+    )
+
+
+def retry_later(
+    connection: sqlite3.Connection, delivery_id: int, *, due_at: datetime, error: str
+) -> None:
+    connection.execute(
+        "UPDATE deliveries SET state = 'pending', due_at = ?, error = ? WHERE id = ?",
+        (to_db(due_at), error, delivery_id),
+    )
+
+
+def mark_failed(
+    connection: sqlite3.Connection, delivery_id: int, *, reason: str, now: datetime
+) -> None:
+    connection.execute(
+        "UPDATE deliveries SET state = 'failed', error = ?, sent_at = NULL WHERE id = ?",
+        (reason, delivery_id),
+    )
+
+
+def cancel_pending_for_chat(connection: sqlite3.Connection, chat_id: int, *, reason: str) -> int:
+    return connection.execute(
+        "UPDATE deliveries SET state = 'cancelled', error = ?"
+        " WHERE chat_id = ? AND state = 'pending'",
+        (reason, chat_id),
+    ).rowcount
+
+
+def recover_in_flight(connection: sqlite3.Connection) -> int:
+    return connection.execute(
+        "UPDATE deliveries SET state = 'pending' WHERE state = 'sending'"
+    ).rowcount
+
+
+def next_due_at(connection: sqlite3.Connection) -> datetime | None:
+    row = connection.execute(
+        "SELECT MIN(due_at) FROM deliveries WHERE state = 'pending'"
+    ).fetchone()
+    return None if row[0] is None else from_db(row[0])
+
+
+def counts(connection: sqlite3.Connection) -> dict[str, int]:
+    found = dict.fromkeys((state.value for state in DeliveryState), 0)
+    for state, number in connection.execute(
+        "SELECT state, COUNT(*) FROM deliveries GROUP BY state"
+    ):
+        found[state] = number
+    return found
