@@ -7,6 +7,7 @@ project lives in this package, as unit-of-work functions of a ``sqlite3.Connecti
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -135,10 +136,15 @@ class Database:
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
         """Open (creating directories and the file), set pragmas, apply pending migrations."""
         path = Path(path)
+        connection = aiosqlite.connect(path, isolation_level=None)  # its thread starts below
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = await aiosqlite.connect(path, isolation_level=None)
+            writer = await connection
         except (OSError, aiosqlite.Error) as error:
+            # A failed connect has queued its thread's stop with a future of this loop: wait
+            # for the thread, or it reports to a loop that has closed ("Event loop is closed").
+            if connection._thread.is_alive():  # private: aiosqlite has no public way
+                await asyncio.to_thread(connection._thread.join)
             raise DatabaseError(f"cannot open the database at {path}: {error}") from error
         writer.row_factory = aiosqlite.Row
         database = cls(writer, None, path)

@@ -19,7 +19,7 @@ from bot.delivery.periods import (
 )
 from bot.delivery.quiet import quiet_until
 from bot.delivery.slots import next_slot, parse_slots
-from bot.delivery.wallclock import parse_hhmm
+from bot.domain.wallclock import parse_hhmm
 
 ZONES = ("Asia/Irkutsk", "Europe/Moscow", "Europe/Kaliningrad", "Europe/Berlin")
 

@@ -3,46 +3,36 @@
 ``run`` (the default) starts the Telegram bot; ``ingest`` makes one pass over the sources;
 ``tag`` shows what tagging finds in texts; ``check`` tries one source without storing;
 ``sources`` lists the sources with their fetch state.
+
+This module imports only the standard library and the cheap domain types: ``--help`` must
+answer at once, and only ``run`` pays for aiogram (seconds of pydantic model building), so the
+Telegram side (:mod:`bot.app.runtime`) and the ingest side (:mod:`bot.app.commands`) are
+imported by the command that needs them. ``tests/test_cli.py`` checks which modules each
+command loads.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING
 
-from bot.app import event_loop
-from bot.app.composition import build_language, fetch_limits, ingest_runtime, load_reference
-from bot.app.config import Settings, load_settings
-from bot.app.reports import (
-    article_json,
-    article_text,
-    ingest_json_lines,
-    ingest_text,
-    json_line,
-    source_state_json,
-    sources_text,
-    tags_json,
-    tags_text,
-)
-from bot.app.runtime import run_bot
-from bot.domain.clock import system_clock
-from bot.domain.errors import ConfigError, FeedError
-from bot.domain.models import HtmlSelectors, SourceKind
-from bot.ingest.checking import check_source
-from bot.ingest.feeds import ParserPool
-from bot.ingest.fetching import Fetcher
-from bot.ingest.worker_drafter import WorkerDrafter
-from storage.database import DatabaseError, StorageFault
-from storage.sources import SourceRepository
+from bot.domain.errors import ConfigError
+from bot.domain.models import SourceKind
+
+if TYPE_CHECKING:
+    from bot.app.config import Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_STORAGE = 3
 """The database itself failed (a corrupt page, a full or failing disk): see the one line."""
+EXIT_BROKEN_PIPE = 141
+"""What a shell shows for a tool stopped by SIGPIPE (128 + 13): ``regionews sources | head``."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run",
         help="start the Telegram bot (the default): long polling, or a webhook with WEBHOOK_URL",
-        description="Start the Telegram bot with the scheduled ingest. Needs BOT_TOKEN.",
+        description=(
+            "Start the Telegram bot with the scheduled ingest. Needs BOT_TOKEN. One bot process"
+            " per database: a second one on the same DATABASE_PATH refuses to start."
+        ),
     )
 
     ingest = commands.add_parser(
@@ -67,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Fetch every enabled source of SOURCES_FILE once, store new articles, and print"
             " per source: new / unchanged / not modified / error with the reason, then the new"
-            " articles with regions, section and topics."
+            " articles with regions, section and topics. Safe beside a running bot."
         ),
     )
     ingest.add_argument("--due", action="store_true", help="only sources whose time has come")
@@ -130,6 +123,26 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "check" and args.kind == SourceKind.HTML and not (args.item and args.title):
+        parser.error("--kind html needs --item and --title selectors")
+    try:
+        code = _main(args)
+        sys.stdout.flush()  # a reader that has gone away shows here, not at exit
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except ConfigError as error:
+        print(f"regionews: {error.reason}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    return code
+
+
+def _main(args: argparse.Namespace) -> int:
+    from bot.app import event_loop  # noqa: PLC0415  (see the module docstring)
+    from bot.app.config import load_settings  # noqa: PLC0415
+    from storage.database import DatabaseError  # noqa: PLC0415
+
     try:
         settings = load_settings()
         logging.basicConfig(
@@ -137,167 +150,49 @@ def main(argv: Sequence[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
-        return event_loop.run(_dispatch(args, settings, parser), settings.event_loop)
-    except (ConfigError, DatabaseError) as error:
-        print(f"regionews: {error}", file=sys.stderr)  # noqa: T201
-        return EXIT_CONFIG
-    except KeyboardInterrupt:
-        return EXIT_FAILED
+        command = args.command or "run"
+        if command == "run":
+            return _run(settings)
+        return event_loop.run(_command(command, args, settings), settings.event_loop)
+    except DatabaseError as error:
+        raise ConfigError(str(error)) from None
 
 
-async def _dispatch(
-    args: argparse.Namespace, settings: Settings, parser: argparse.ArgumentParser
-) -> int:
-    command = args.command or "run"
-    if command == "run":
-        return await run_bot(settings)
+def _run(settings: Settings) -> int:
+    """``run``: take the database's process lock, then import and start the Telegram side."""
+    from bot.app import event_loop  # noqa: PLC0415
+    from bot.app.process_lock import one_process_per_database  # noqa: PLC0415
+
+    with one_process_per_database(settings.database_path):
+        from bot.app.runtime import run_bot  # noqa: PLC0415  (aiogram: seconds to import)
+
+        return event_loop.run(run_bot(settings), settings.event_loop)
+
+
+async def _command(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import commands  # noqa: PLC0415  (no aiogram: see tests/test_cli.py)
+
+    out = sys.stdout
     if command == "ingest":
-        return await _ingest(settings, as_json=args.json, only_due=args.due, out=sys.stdout)
+        return await commands.ingest(settings, as_json=args.json, only_due=args.due, out=out)
     if command == "tag":
-        return _tag(settings, args.texts, as_json=args.json, out=sys.stdout)
+        return commands.tag(args.texts, as_json=args.json, out=out)
     if command == "check":
-        return await _check(settings, args, parser, out=sys.stdout)
+        return await commands.check(settings, args, out=out)
     if command == "sources":
         if args.sources_command == "enable":
-            listing = _enable_source(settings, args.name, out=sys.stdout)
-        else:
-            listing = _sources(settings, as_json=args.json, out=sys.stdout)
-        return await listing
-    parser.error(f"unknown command {command}")
-    return EXIT_CONFIG
+            return await commands.enable_source(settings, args.name, out=out)
+        return await commands.sources(settings, as_json=args.json, out=out)
+    raise ConfigError(f"unknown command {command}")
 
 
-async def _ingest(settings: Settings, *, as_json: bool, only_due: bool, out: TextIO) -> int:
+def _quiet_broken_pipe() -> int:
+    """The reader of our output has gone (``| head``): stop quietly, as the standard tools do.
 
-    async with ingest_runtime(settings) as runtime:
-        try:
-            report = await runtime.ingestor.run_once(only_due=only_due)
-        except StorageFault as fault:
-            stopped = f"regionews: ingest stopped, no source counted as failed: {fault}"
-            print(stopped, file=sys.stderr)  # noqa: T201
-            return EXIT_STORAGE
-        regions = {region.code: region for region in runtime.reference.regions}
-        articles = {
-            source.source: await runtime.ingestor.articles(source.new_article_ids)
-            for source in report.sources
-            if source.new_article_ids
-        }
-    if as_json:
-        for line in ingest_json_lines(report, articles):
-            print(line, file=out)  # noqa: T201
-    else:
-        print(ingest_text(report, articles, regions), file=out)  # noqa: T201
-    return EXIT_OK
-
-
-def _tag(settings: Settings, texts: Sequence[str], *, as_json: bool, out: TextIO) -> int:
-
-    del settings  # tagging needs no settings, only the bundled reference data
-    reference = load_reference()
-    language = build_language(reference)
-    regions = {region.code: region for region in reference.regions}
-    lines = texts or (line.rstrip("\n") for line in sys.stdin)
-    for text in lines:
-        if not text.strip():
-            continue
-        tags = language.tagger.tag(text)
-        rendered = json_line(tags_json(text, tags)) if as_json else tags_text(text, tags, regions)
-        print(rendered, file=out)  # noqa: T201
-    return EXIT_OK
-
-
-async def _check(
-    settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentParser, *, out: TextIO
-) -> int:
-
-    kind = SourceKind(args.kind)
-    selectors: HtmlSelectors | None = None
-    if kind is SourceKind.HTML:
-        if not args.item or not args.title:
-            parser.error("--kind html needs --item and --title selectors")
-        selectors = HtmlSelectors(
-            item=args.item,
-            title=args.title,
-            link=args.link,
-            date=args.date,
-            date_format=args.date_format,
-            teaser=args.teaser,
-            image=args.image,
-        )
-    reference = load_reference()
-    region = args.region.upper() if args.region else None
-    if region is not None and region not in {r.code for r in reference.regions}:
-        raise ConfigError(f"--region {args.region}: not a region code we know (RU-IRK, …)")
-    zones = {r.code: r.timezone for r in reference.regions}
-    limits = fetch_limits(settings)
-    async with (
-        Fetcher.create_session(limits) as session,
-        ParserPool(
-            workers=1,
-            timeout_seconds=settings.parse_timeout,
-            memory_limit_mb=settings.parse_memory_mb,
-        ) as pool,
-    ):
-        try:
-            drafts = await check_source(
-                args.url,
-                kind=kind,
-                selectors=selectors,
-                region=region,
-                timezone=zones.get(region or "", settings.default_timezone),
-                fetcher=Fetcher(session, limits, clock=system_clock),
-                drafter=WorkerDrafter(pool),
-                clock=system_clock,
-            )
-        except FeedError as error:
-            if args.json:
-                print(json_line({"source": args.url, "status": "error", "error": error.reason}))  # noqa: T201
-            else:
-                print(f"{args.url}: error: {error.reason}", file=out)  # noqa: T201
-            return EXIT_FAILED
-    regions = {r.code: r for r in reference.regions}
-    shown = drafts[: max(args.limit, 0)]
-    if args.json:
-        print(json_line({"source": args.url, "status": "ok", "items": len(drafts)}), file=out)  # noqa: T201
-        for draft in shown:
-            print(json_line(article_json(draft)), file=out)  # noqa: T201
-    else:
-        print(f"{args.url}: {len(drafts)} items would be ingested", file=out)  # noqa: T201
-        for draft in shown:
-            print(article_text(draft, regions), file=out)  # noqa: T201
-    return EXIT_OK
-
-
-async def _sources(settings: Settings, *, as_json: bool, out: TextIO) -> int:
-
-    async with ingest_runtime(settings) as runtime:
-        states = await SourceRepository(runtime.database).configured()
-        problems = runtime.sources_file.problems
-    if as_json:
-        for state in states:
-            print(json_line(source_state_json(state)), file=out)  # noqa: T201
-        for problem in problems:
-            print(json_line({"source": problem.name, "status": "error", "error": problem.reason}))  # noqa: T201
-    else:
-        print(sources_text(states), file=out)  # noqa: T201
-        for problem in problems:
-            print(f"{problem.name}  error in the sources file: {problem.reason}", file=out)  # noqa: T201
-    return EXIT_OK
-
-
-async def _enable_source(settings: Settings, name: str, *, out: TextIO) -> int:
-    """``sources enable NAME``: one line; an unknown NAME exits 2 naming the known ones."""
-    async with ingest_runtime(settings) as runtime:
-        repository = SourceRepository(runtime.database)
-        before = await repository.enable(name, now=system_clock())
-        known = ", ".join(state.name for state in await repository.configured())
-    if before is None:
-        known = known or f"none, add [[source]] entries to {settings.sources_file}"
-        unknown = f"regionews: no source named {name!r} in the sources file; known: {known}"
-        print(unknown, file=sys.stderr)  # noqa: T201
-        return EXIT_CONFIG
-    was = "already enabled" if before.disabled_reason is None else "enabled again"
-    if before.disabled_reason is not None:
-        was += f" (was disabled: {before.disabled_reason})"
-    print(f"{name}: {was}; errors forgotten, fetched on the next pass", file=out)  # noqa: T201
-    return EXIT_OK
+    Standard output is pointed at /dev/null so that the interpreter's last flush at exit does
+    not fail again (the recipe of the Python documentation's note on SIGPIPE).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE

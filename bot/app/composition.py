@@ -3,28 +3,35 @@
 ``ingest_runtime`` assembles what ingesting needs; the Telegram side
 (:mod:`bot.app.runtime`) builds on it. Nothing else in the project constructs a database,
 an HTTP session or a parser pool.
+
+Nothing here imports aiogram, the parsers or the tagger: ``regionews ingest`` imports this
+module, and a pass where every source answers 304 needs none of them (the parser pool and
+its modules are loaded on the first document to parse, see :class:`ParserOnDemand`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app.config import Settings
 from bot.domain.clock import Clock, system_clock
-from bot.domain.models import Region, Section, Topic
-from bot.ingest.feeds import ParserPool
+from bot.domain.models import DraftedFeed, HtmlSelectors, Region, Section, Topic
+from bot.ingest.drafting import DraftContext
 from bot.ingest.fetching import Fetcher, FetchLimits
-from bot.ingest.ingestor import Ingestor, IngestPolicy
+from bot.ingest.ingestor import FeedDrafter, Ingestor, IngestPolicy
 from bot.ingest.sources_file import KnownSlugs, SourcesFile, read_sources_file
-from bot.ingest.worker_drafter import WorkerDrafter
 from bot.reference import load_regions, load_sections, load_topics
-from bot.tagging.language import Language
 from storage.database import Database
 from storage.reference import ReferenceRepository
+
+if TYPE_CHECKING:
+    from bot.tagging.language import Language
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,9 @@ def fetch_limits(settings: Settings) -> FetchLimits:
 
 
 def build_language(reference: Reference) -> Language:
+    """The tagger and lemmatiser (a second or so to build: only the bot and ``tag`` do)."""
+    from bot.tagging.language import Language  # noqa: PLC0415  (see the module docstring)
+
     return Language.build(reference.regions, reference.topics)
 
 
@@ -74,13 +84,64 @@ def read_sources(path: Path, reference: Reference) -> tuple[Reference, SourcesFi
     )
 
 
+class ParserOnDemand:
+    """A :class:`FeedDrafter` that starts the parser worker pool on the first document.
+
+    Starting the pool costs a fork server and a process per worker, each importing the
+    parsers and the tagger (0.5–1 s of wall time on this project's machine); a pass where
+    every source answers 304 parses nothing and so starts nothing. The pool is closed by the
+    ``stack`` it was entered into (the composition root's).
+    """
+
+    def __init__(self, settings: Settings, stack: AsyncExitStack, *, workers: int) -> None:
+        self._settings = settings
+        self._stack = stack
+        self._workers = workers
+        self._drafter: FeedDrafter | None = None
+        self._starting = asyncio.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self._drafter is not None
+
+    async def draft(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        http_charset: str | None,
+        selectors: HtmlSelectors | None,
+        context: DraftContext,
+    ) -> DraftedFeed:
+        drafter = self._drafter or await self._start()
+        return await drafter.draft(
+            body, url=url, http_charset=http_charset, selectors=selectors, context=context
+        )
+
+    async def _start(self) -> FeedDrafter:
+        async with self._starting:  # the first documents of a pass arrive together
+            if self._drafter is None:
+                from bot.ingest.feeds import ParserPool  # noqa: PLC0415  (on demand: see above)
+                from bot.ingest.worker_drafter import WorkerDrafter  # noqa: PLC0415
+
+                pool = await self._stack.enter_async_context(
+                    ParserPool(
+                        workers=self._workers,
+                        timeout_seconds=self._settings.parse_timeout,
+                        memory_limit_mb=self._settings.parse_memory_mb,
+                    )
+                )
+                self._drafter = WorkerDrafter(pool)
+            return self._drafter
+
+
 @dataclass(frozen=True, slots=True)
 class IngestRuntime:
     settings: Settings
     database: Database
     reference: Reference
     fetcher: Fetcher
-    parser: ParserPool
+    parser: ParserOnDemand
     ingestor: Ingestor
     sources_file: SourcesFile
 
@@ -104,25 +165,22 @@ async def ingest_runtime(
 ) -> AsyncIterator[IngestRuntime]:
     """Everything an ingest pass needs, with the sources file synced into the database.
 
-    Parsing, tagging and lemmatising happen in the parser worker processes, so this process
-    does not build the tagger.
+    Parsing, tagging and lemmatising happen in the parser worker processes (started on the
+    first document to parse), so this process does not build the tagger.
     """
     reference, sources_file = read_sources(settings.sources_file, load_reference())
     limits = fetch_limits(settings)
     async with (
         open_database(settings, reference) as database,
         Fetcher.create_session(limits) as session,
-        ParserPool(
-            workers=settings.parse_workers,
-            timeout_seconds=settings.parse_timeout,
-            memory_limit_mb=settings.parse_memory_mb,
-        ) as parser,
+        AsyncExitStack() as parser_stack,
     ):
+        parser = ParserOnDemand(settings, parser_stack, workers=settings.parse_workers)
         fetcher = Fetcher(session, limits, clock=clock)
         ingestor = Ingestor(
             database=database,
             fetcher=fetcher,
-            drafter=WorkerDrafter(parser),
+            drafter=parser,
             regions=reference.regions,
             clock=clock,
             policy=IngestPolicy(

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
 
+    delivery_rate: float = Field(default=30.0, gt=0, le=1000)
+    delivery_paid_broadcast: bool = False
+    delivery_paid_rate: float = Field(default=1000.0, gt=0, le=1000)
+    delivery_concurrency: int = Field(default=8, ge=1, le=256)
+    delivery_retry_deadline: Annotated[int, NoDecode] = 24 * 60 * 60
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: Any) -> Any:
@@ -81,7 +87,7 @@ class Settings(BaseSettings):
             AllowList.parse(str(part) for part in value)  # ValueError says which entry
         return value
 
-    @field_validator("default_interval", mode="before")
+    @field_validator("default_interval", "delivery_retry_deadline", mode="before")
     @classmethod
     def _parse_interval(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.domain.models import Article, ArticleDraft, Region, SourceState, Tags
@@ -46,12 +48,65 @@ def json_line(data: Mapping[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+@dataclass(frozen=True, slots=True)
+class IdleSummary:
+    """Why a pass fetched nothing: how many sources there are, and which one is next."""
+
+    sources: int
+    enabled: int
+    next_source: str | None = None
+    next_fetch_at: datetime | None = None
+
+
+def idle_summary(states: Iterable[SourceState]) -> IdleSummary:
+    states = tuple(states)
+    enabled = [state for state in states if state.enabled]
+    scheduled = [state for state in enabled if state.next_fetch_at is not None]
+    if not scheduled:
+        return IdleSummary(len(states), len(enabled))
+    first = min(scheduled, key=lambda state: (state.next_fetch_at, state.name))
+    return IdleSummary(len(states), len(enabled), first.name, first.next_fetch_at)
+
+
+def idle_json(summary: IdleSummary) -> dict[str, Any]:
+    at = summary.next_fetch_at
+    return {
+        "sources": summary.sources,
+        "enabled": summary.enabled,
+        "due": 0,
+        "next_source": summary.next_source,
+        "next_fetch_at": at.isoformat() if at else None,
+    }
+
+
+def idle_text(summary: IdleSummary, *, now: datetime) -> str:
+    if not summary.sources:
+        return "No sources to ingest: add [[source]] entries to the sources file."
+    counted = f"{summary.sources} {_plural(summary.sources, 'source', 'sources')}"
+    if not summary.enabled:
+        return f"{counted}, all disabled: see regionews sources for why"
+    at = summary.next_fetch_at
+    if at is None or summary.next_source is None:
+        return f"{counted}, none due"
+    when = f"{at:%H:%M} UTC" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M} UTC"
+    return f"{counted}, none due; the next at {when} ({summary.next_source})"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
 def ingest_json_lines(
-    report: IngestReport, articles: Mapping[str, Sequence[Article]]
+    report: IngestReport,
+    articles: Mapping[str, Sequence[Article]],
+    idle: IdleSummary | None = None,
 ) -> Iterable[str]:
-    """Sources first, then each source's new articles (``articles`` by source name)."""
+    """Sources first, then each source's new articles (``articles`` by source name); when no
+    source was fetched, one summary line (``idle``) saying why."""
     for source in (*report.problems, *report.sources):
         yield json_line(source_json(source))
+    if idle is not None and not report.sources:
+        yield json_line(idle_json(idle))
     for source in report.sources:
         for article in articles.get(source.source, ()):
             yield json_line(article_json(article, source=source.source))
@@ -87,18 +142,32 @@ def ingest_text(
     report: IngestReport,
     articles: Mapping[str, Sequence[Article]],
     regions: Mapping[str, Region],
+    idle: IdleSummary | None = None,
+    *,
+    now: datetime,
 ) -> str:
     sources = (*report.problems, *report.sources)
-    if not sources:
-        return "No sources to ingest: add [[source]] entries to the sources file."
-    width = max(len(source.source) for source in sources)
-    lines = [_source_line(source, width) for source in sources]
+    lines: list[str] = []
+    if sources:
+        width = max(len(source.source) for source in sources)
+        lines.extend(_source_line(source, width) for source in sources)
+    if not report.sources:
+        lines.append(idle_text(idle or IdleSummary(0, 0), now=now))
+        return "\n".join(lines)
     lines.append("")
     lines.append(f"New articles: {len(report.new_article_ids)}")
     lines.append(f"Deliveries planned: {report.planned_deliveries}")
     for source in report.sources:
         lines.extend(article_text(article, regions) for article in articles.get(source.source, ()))
     return "\n".join(lines)
+
+
+def check_header_json(url: str, items: int) -> dict[str, Any]:
+    return {"source": url, "status": "ok", "items": items}
+
+
+def check_header_text(url: str, items: int) -> str:
+    return f"{url}: {items} {_plural(items, 'item', 'items')} would be ingested"
 
 
 def tags_text(text: str, tags: Tags, regions: Mapping[str, Region]) -> str:

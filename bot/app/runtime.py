@@ -11,13 +11,19 @@ import contextlib
 import gc
 import logging
 import signal
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import User
 from aiogram.utils.token import TokenValidationError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -28,7 +34,11 @@ from bot.app import event_loop
 from bot.app.composition import IngestRuntime, build_language, ingest_runtime
 from bot.app.config import Settings
 from bot.app.fsm import SqliteStorage
-from bot.app.scheduling import IngestJob, build_scheduler
+from bot.app.scheduling import IngestJob, Job, PeriodicJob, build_scheduler, stop_jobs
+from bot.delivery.pacing import Pacer, PacingLimits
+from bot.delivery.rendering import CardRenderer
+from bot.delivery.sender import Sender, SenderPolicy
+from bot.delivery.throttle import Throttle, pace_handler_bot
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.readers.catalog import Catalog
@@ -47,19 +57,46 @@ YOUNG_COLLECTION_THRESHOLD = 20_000
 POLLING_TIMEOUT_SECONDS = 25
 SHUTDOWN_GRACE_SECONDS = 20.0
 WEBHOOK_PATH = "/telegram/webhook"
+SENDER_EVERY = timedelta(seconds=1)
+"""How often the sender looks for due deliveries (a pass sends everything due)."""
 
 
-def make_bot(token: str, api_url: str) -> Bot:
+def make_bot(token: str, api_url: str, *, throttle: Throttle | None = None) -> Bot:
     """A Bot talking to ``api_url`` (Telegram's, a local Bot API server, or a test stand);
-    a request refused for flood control is resent after the wait Telegram asks for."""
+    a request refused for flood control is resent after the wait Telegram asks for. With a
+    ``throttle``, messages also wait for their chat's turn and slot (shared with the sender)."""
+    bot = _bot(token, api_url)
+    if throttle is None:
+        bot.session.middleware(RetryAfterMiddleware())
+    else:
+        pace_handler_bot(bot, throttle, retry=RetryAfterMiddleware())
+    return bot
+
+
+def make_sender_bot(token: str, api_url: str) -> Bot:
+    """The sender's own Bot (its own HTTP session): no middleware, so a 429 comes straight
+    back to the sender, which puts the message back and goes on with other chats."""
+    return _bot(token, api_url)
+
+
+def _bot(token: str, api_url: str) -> Bot:
     try:
-        bot = Bot(token, session=JsonAiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+        return Bot(token, session=JsonAiohttpSession(api=TelegramAPIServer.from_base(api_url)))
     except TokenValidationError:
         raise ConfigError(
             "Setting BOT_TOKEN: expected a token from @BotFather like 123456789:AAE…"
         ) from None
-    bot.session.middleware(RetryAfterMiddleware())
-    return bot
+
+
+def delivery_pacer(settings: Settings) -> Pacer:
+    """One pacer for the process: the handlers' replies and the sender share its limits."""
+    return Pacer(
+        PacingLimits(
+            global_per_second=settings.delivery_rate,
+            paid_per_second=settings.delivery_paid_rate,
+        ),
+        time.monotonic,
+    )
 
 
 async def check_token(bot: Bot, api_url: str) -> User:
@@ -73,6 +110,20 @@ async def check_token(bot: Bot, api_url: str) -> User:
         ) from None
     except TelegramNetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {api_url}: {error.message}") from None
+    except ClientDecodeError as error:
+        raise ConfigError(
+            f"the server at {api_url} did not answer as a Bot API ({_not_bot_api(error)}):"
+            " check TELEGRAM_API_URL"
+        ) from None
+
+
+def _not_bot_api(error: ClientDecodeError) -> str:
+    """What the answer to ``getMe`` looked like, in a few words."""
+    if isinstance(error.data, bytes | str):
+        text = error.data.decode(errors="replace") if isinstance(error.data, bytes) else error.data
+        start = " ".join(text.split())[:40]
+        return f"its answer is not JSON: «{start}…»" if start else "its answer was empty"
+    return "its answer is JSON, but not a Bot API response"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +137,9 @@ class BotRuntime:
     reader: NewsReader
     catalog: Catalog
     ingest_job: IngestJob
+    sender: Sender
+    jobs: tuple[Job, ...]
+    """Every scheduled job, the ingest job first."""
     scheduler: AsyncIOScheduler
     in_flight: InFlightUpdates
 
@@ -159,7 +213,9 @@ async def bot_runtime(
 ) -> AsyncIterator[BotRuntime]:
     """Build the running bot; on exit stop the scheduler, let work in flight finish, close all."""
     token = settings.require_token()
-    bot = make_bot(token, settings.telegram_api_url)
+    throttle = Throttle(delivery_pacer(settings))
+    bot = make_bot(token, settings.telegram_api_url, throttle=throttle)
+    sender_bot = make_sender_bot(token, settings.telegram_api_url)
     try:
         me = await check_token(bot, settings.telegram_api_url)
         async with ingest_runtime(settings, clock=clock) as ingest:
@@ -204,7 +260,23 @@ async def bot_runtime(
             await set_commands(bot)
 
             ingest_job = IngestJob(ingest.ingestor)
-            scheduler = build_scheduler(ingest_job, clock=clock)
+            sender = Sender(
+                database=ingest.database,
+                bot=sender_bot,
+                throttle=throttle,
+                chats=subscriptions,
+                renderer=CardRenderer(database=ingest.database, names=catalog),
+                clock=clock,
+                policy=SenderPolicy(
+                    concurrency=settings.delivery_concurrency,
+                    retry_deadline=timedelta(seconds=settings.delivery_retry_deadline),
+                    paid_broadcast=settings.delivery_paid_broadcast,
+                ),
+            )
+            await sender.recover()
+            sender_job = PeriodicJob("sender", SENDER_EVERY, sender.run_once)
+            jobs: tuple[Job, ...] = (ingest_job, sender_job)  # delivery's jobs join here
+            scheduler = build_scheduler(jobs, clock=clock)
             if start_scheduler:
                 scheduler.start()
             runtime = BotRuntime(
@@ -217,21 +289,23 @@ async def bot_runtime(
                 reader=reader,
                 catalog=catalog,
                 ingest_job=ingest_job,
+                sender=sender,
+                jobs=jobs,
                 scheduler=scheduler,
                 in_flight=in_flight,
             )
             try:
                 yield runtime
             finally:
-                if scheduler.running:
-                    scheduler.shutdown(wait=False)
-                await ingest_job.wait_idle()
+                sender.stop()  # the pass running sends what it started, puts the rest back
+                await stop_jobs(scheduler, jobs)
                 try:
                     async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
                         await in_flight.drain()
                 except TimeoutError:
                     log.warning("%d updates still running at shutdown", in_flight.running)
     finally:
+        await sender_bot.session.close()
         await bot.session.close()
 
 

@@ -13,7 +13,7 @@ made (or the subscription's ``since`` before the first): :func:`digest_due` then
 
 The period's ``start`` is fixed by the schedule alone (dedupe keys use it); ``since`` is
 where the new articles begin: the last digest's ``end``, so nothing falls between two.
-Scheduled moments follow :mod:`bot.delivery.wallclock` across clock changes.
+Scheduled moments follow :mod:`bot.domain.wallclock` across clock changes.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot.delivery.wallclock import at_local, aware, parse_hhmm, zone_of
 from bot.domain.models import DeliveryMode, Subscription
+from bot.domain.wallclock import at_local, aware, parse_hhmm, zone_of
 
 DAILY_CATCH_UP = timedelta(days=7)
 WEEKLY_CATCH_UP = timedelta(weeks=4)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.delivery.wallclock import at_local, aware, parse_hhmm, zone_of
+from bot.domain.wallclock import at_local, aware, parse_hhmm, zone_of
 
 
 def quiet_until(

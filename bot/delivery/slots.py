@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 
-from bot.delivery.wallclock import at_local, aware, format_hhmm, parse_hhmm, zone_of
+from bot.domain.wallclock import at_local, aware, format_hhmm, parse_hhmm, zone_of
 
 MAX_SLOTS = 24
 

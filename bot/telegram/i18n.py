@@ -7,6 +7,9 @@ data, so an installed wheel carries them. Which language an update gets is decid
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -25,6 +28,7 @@ __all__ = [
     "build_i18n",
     "current_language",
     "name_of",
+    "speaking",
 ]
 
 
@@ -46,3 +50,23 @@ def current_language() -> str:
 def name_of(item: Region | Section | Topic) -> str:
     """A region's, section's or topic's name in the current language."""
     return item.name_en if current_language() == "en" else item.name
+
+
+@lru_cache(maxsize=1)
+def _shared_i18n() -> I18n:
+    # Read-only catalogues, loaded once per process: safe to share, however many processes.
+    return build_i18n()
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """``_()`` and :func:`name_of` in ``language`` inside the block, inside an update's i18n
+    context or outside any (a job rendering for a chat: the shipped catalogues)."""
+    i18n = I18n.get_current(no_error=True)
+    if i18n is not None:
+        with i18n.use_locale(language):
+            yield
+        return
+    i18n = _shared_i18n()
+    with i18n.context(), i18n.use_locale(language):
+        yield

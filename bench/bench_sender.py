@@ -1,0 +1,388 @@
+"""The sender against the strict Telegram stand: its send rate under Telegram's 30/s limit,
+the pipeline's own rate with the limits off, and a crash test. Prints each figure beside its
+target and exits non-zero on a miss.
+
+    python -m bench.bench_sender [--seconds 120] [--pipeline 5000] [--crash-chats 2000]
+                                 [--kills 10] [--only rate|pipeline|crash]
+
+* **rate**: a broadcast sized to last ``--seconds`` at the limit, to private chats on a stand
+  enforcing Telegram's limits (30/s over all chats, a sliding one-second window). Targets:
+  at least 97 % of 30/s from the first send to the last, every 429 honoured (the next try
+  to that chat comes after the wait asked), zero lost, zero doubled.
+* **pipeline**: ``--pipeline`` chats with the stand's limits and the pacing off: how fast the
+  bot claims, renders, sends and records. Target: 600 messages/s.
+* **crash**: a ``--crash-chats`` broadcast at the limit, drained by a sender process
+  (``python -m bench.bench_sender --worker``: the bot's own Sender, Throttle and Bot on the
+  database) killed with SIGKILL ``--kills`` times at random moments and started again.
+  Targets: zero lost, at most one doubled per kill.
+
+The stand runs in this process; the rate and pipeline senders too (the stand's CPU is
+counted against the pipeline: on this 2-core machine that understates the bot's rate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app.runtime import make_sender_bot
+from bot.delivery.pacing import Pacer, PacingLimits
+from bot.delivery.rendering import CardRenderer
+from bot.delivery.sender import Sender, SenderPolicy
+from bot.delivery.throttle import Throttle
+from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority, broadcast_key
+from bot.domain.models import ChatKind
+from bot.readers.catalog import Catalog
+from storage import outbox
+from storage.chats import upsert_chat
+from storage.database import Database
+from tests.telegram_stand import RateLimits, StandChat, TelegramStand
+
+LIMIT = 30.0
+RATE_TARGET = 0.97
+PIPELINE_TARGET = 600.0
+BODY = "<b>Срочно</b>: движение по БАМу восстановлено, поезда идут по графику"
+FIRST_CHAT = 10_000_000
+START = datetime(2026, 3, 17, 6, 0, tzinfo=UTC)
+
+
+@dataclass
+class CallLog:
+    """When the stand counted each send, and what it answered (wrapped around its limiter)."""
+
+    sends: list[tuple[float, int, int | None]] = field(default_factory=list)
+
+    def wrap(self, stand: TelegramStand) -> None:
+        limiter = stand._core.limiter  # noqa: SLF001  (the stand's own clock and verdicts)
+        acquire = limiter.acquire
+
+        def recorded(chat_id: int, *, private: bool, count: int = 1) -> int | None:
+            verdict = acquire(chat_id, private=private, count=count)
+            self.sends.append((time.monotonic(), chat_id, verdict))
+            return verdict
+
+        limiter.acquire = recorded  # type: ignore[method-assign]
+
+    def accepted(self) -> list[float]:
+        return [moment for moment, _, verdict in self.sends if verdict is None]
+
+    def refusals(self) -> list[tuple[float, int, int]]:
+        return [(m, chat, verdict) for m, chat, verdict in self.sends if verdict is not None]
+
+    def dishonoured(self) -> int:
+        """Refusals after which the chat was tried again before the wait asked was over."""
+        by_chat: dict[int, list[tuple[float, int | None]]] = {}
+        for moment, chat, verdict in self.sends:
+            by_chat.setdefault(chat, []).append((moment, verdict))
+        early = 0
+        for tries in by_chat.values():
+            for (moment, verdict), (later, _) in zip(tries, tries[1:], strict=False):
+                if verdict is not None and later < moment + verdict - 0.05:
+                    early += 1
+        return early
+
+
+def stand_chats(stand: TelegramStand, count: int) -> list[StandChat]:
+    return [stand.private_chat(stand.user(FIRST_CHAT + n, f"Reader {n}")) for n in range(count)]
+
+
+async def plan(database: Database, chat_ids: list[int], key: str) -> int:
+    """Register the chats and put one broadcast row for each into the outbox."""
+    rows = [
+        PlannedDelivery(
+            chat_id=chat_id,
+            kind=DeliveryKind.BROADCAST,
+            dedupe_key=broadcast_key(key),
+            priority=Priority.URGENT,
+            due_at=START,
+            body=BODY,
+        )
+        for chat_id in chat_ids
+    ]
+
+    def work(connection: Any) -> int:
+        for chat_id in chat_ids:
+            upsert_chat(
+                connection, chat_id, kind=ChatKind.PRIVATE, title="", language="ru", now=START
+            )
+        return outbox.enqueue(connection, rows, now=START)
+
+    return await database.write(work)
+
+
+class _NoChats:
+    async def deactivate(self, chat_id: int, reason: str) -> bool:
+        return True
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> bool:
+        return True
+
+
+def build_sender(
+    database: Database, token: str, api_url: str, *, pacing: PacingLimits, concurrency: int
+) -> tuple[Sender, Any]:
+    bot = make_sender_bot(token, api_url)
+    names = Catalog(database=database, regions=(), sections=(), topics=())
+    sender = Sender(
+        database=database,
+        bot=bot,
+        throttle=Throttle(Pacer(pacing, time.monotonic)),
+        chats=_NoChats(),
+        renderer=CardRenderer(database=database, names=names),
+        clock=lambda: datetime.now(UTC),
+        policy=SenderPolicy(concurrency=concurrency),
+    )
+    return sender, bot
+
+
+async def drain(
+    database: Database, sender: Sender, done: Callable[[], bool], seconds: float
+) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop))
+    deadline = time.monotonic() + seconds
+    try:
+        while not done() and time.monotonic() < deadline:  # noqa: ASYNC110  (polls the stand)
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        sender.stop()
+        await task
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+async def bench_rate(seconds: float) -> bool:
+    count = max(int(LIMIT * 0.98 * seconds), 10)
+    log = CallLog()
+    async with TelegramStand(limits=RateLimits()) as stand:
+        log.wrap(stand)
+        chats = stand_chats(stand, count)
+        with tempfile.TemporaryDirectory() as folder:
+            database = await Database.open(Path(folder) / "outbox.sqlite3")
+            try:
+                await plan(database, [chat.id for chat in chats], "rate")
+                sender, bot = build_sender(
+                    database, stand.token, stand.base_url, pacing=PacingLimits(), concurrency=8
+                )
+                try:
+                    received = lambda: len(log.accepted()) >= count  # noqa: E731
+                    await drain(database, sender, received, seconds=seconds * 2 + 30)
+                finally:
+                    await bot.session.close()
+                states = await database.read(outbox.counts)
+            finally:
+                await database.close()
+        per_chat = Counter(len(stand.messages_in(chat)) for chat in chats)
+    accepted = log.accepted()
+    span = accepted[-1] - accepted[0] if len(accepted) > 1 else float("inf")
+    rate = (len(accepted) - 1) / span
+    lost = per_chat.get(0, 0)
+    doubled = sum(n for copies, n in per_chat.items() if copies > 1)
+    refusals = log.refusals()
+    early = log.dishonoured()
+    ok_rate = rate >= RATE_TARGET * LIMIT
+    ok = ok_rate and lost == 0 and doubled == 0 and early == 0
+    print(f"rate: {count} messages to {count} private chats, stand enforcing 30/s")
+    print(
+        f"  {rate:.2f} messages/s over {span:.1f} s = {rate / LIMIT:.1%} of the limit"
+        f" (target >= {RATE_TARGET:.0%}): {verdict(ok_rate)}"
+    )
+    print(
+        f"  429s: {len(refusals)}, tried again too early: {early} (target 0);"
+        f" lost: {lost} (target 0); doubled: {doubled} (target 0); outbox: {states}"
+    )
+    return ok
+
+
+async def stand_server(count: int) -> None:
+    """``--stand``: a stand with the limits off and ``count`` private chats, in a process of
+    its own; prints its address and token, and on a line from stdin the chats' message
+    counts (as «copies:chats» pairs), then exits."""
+    async with TelegramStand(limits=RateLimits.off()) as stand:
+        chats = stand_chats(stand, count)
+        print(stand.base_url, stand.token, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        copies = Counter(len(stand.messages_in(chat)) for chat in chats)
+        print(" ".join(f"{n}:{chats}" for n, chats in sorted(copies.items())), flush=True)
+
+
+async def bench_pipeline(count: int) -> bool:
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.bench_sender",
+        "--stand",
+        str(count),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert server.stdin is not None
+    assert server.stdout is not None
+    base_url, token = (await asyncio.wait_for(server.stdout.readline(), 60)).decode().split()
+    chat_ids = [FIRST_CHAT + n for n in range(count)]
+    with tempfile.TemporaryDirectory() as folder:
+        database = await Database.open(Path(folder) / "outbox.sqlite3")
+        try:
+            await plan(database, chat_ids, "pipeline")
+            sender, bot = build_sender(
+                database, token, base_url, pacing=PacingLimits.off(), concurrency=32
+            )
+            try:
+                started, cpu = time.monotonic(), time.process_time()
+                report = await sender.run_once()
+                elapsed = time.monotonic() - started
+                cpu = time.process_time() - cpu
+            finally:
+                await bot.session.close()
+        finally:
+            await database.close()
+    server.stdin.write(b"done\n")
+    await server.stdin.drain()
+    copies = dict(
+        (int(n), int(c))
+        for n, c in (pair.split(":") for pair in (await server.stdout.readline()).decode().split())
+    )
+    await server.wait()
+    lost = copies.get(0, 0)
+    doubled = sum(c for n, c in copies.items() if n > 1)
+    rate = report.sent / elapsed
+    ok = rate >= PIPELINE_TARGET and lost == 0 and doubled == 0
+    print(f"pipeline: {count} messages, limits and pacing off, the stand in another process")
+    print(
+        f"  {rate:.0f} messages/s ({elapsed:.2f} s; target >= {PIPELINE_TARGET:.0f}):"
+        f" {verdict(rate >= PIPELINE_TARGET)}; lost {lost}, doubled {doubled}"
+    )
+    print(
+        f"  the bot's CPU: {cpu / report.sent * 1e6:.0f} us a message"
+        f" ({report.sent / cpu:.0f} messages per CPU-second)"
+    )
+    return ok
+
+
+# crash test ---------------------------------------------------------------------------------
+
+
+async def worker(database_path: str, api_url: str, token: str) -> None:
+    """``--worker``: a sender process on the database, until killed or SIGTERM."""
+    database = await Database.open(database_path)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    sender, bot = build_sender(database, token, api_url, pacing=PacingLimits(), concurrency=8)
+    try:
+        print("ready", flush=True)
+        await sender.run(stop)
+    finally:
+        await bot.session.close()
+        await database.close()
+
+
+async def start_worker(database_path: Path, stand: TelegramStand) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.bench_sender",
+        "--worker",
+        str(database_path),
+        stand.base_url,
+        stand.token,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    await asyncio.wait_for(process.stdout.readline(), timeout=60)
+    return process
+
+
+async def bench_crash(count: int, kills: int, seed: int) -> bool:
+    chance = random.Random(seed)
+    log = CallLog()
+    async with TelegramStand(limits=RateLimits()) as stand:
+        log.wrap(stand)
+        chats = stand_chats(stand, count)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "outbox.sqlite3"
+            database = await Database.open(path)
+            try:
+                await plan(database, [chat.id for chat in chats], "crash")
+            finally:
+                await database.close()
+            marks = sorted(chance.sample(range(count // 20, count - count // 20), kills))
+            started = time.monotonic()
+            for mark in marks:
+                process = await start_worker(path, stand)
+                while len(log.accepted()) < mark and process.returncode is None:  # noqa: ASYNC110
+                    await asyncio.sleep(chance.uniform(0.001, 0.03))  # a random moment
+                process.kill()
+                await process.wait()
+            process = await start_worker(path, stand)
+            deadline = time.monotonic() + count / LIMIT * 2 + 60
+            while len({c for _, c, v in log.sends if v is None}) < count:
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.1)
+            process.send_signal(signal.SIGTERM)
+            await process.wait()
+            elapsed = time.monotonic() - started
+            database = await Database.open(path)
+            try:
+                states = await database.read(outbox.counts)
+            finally:
+                await database.close()
+        copies = [len(stand.messages_in(chat)) for chat in chats]
+    lost = copies.count(0)
+    doubled = sum(n - 1 for n in copies if n > 1)
+    most = max(copies)
+    ok = lost == 0 and doubled <= kills and most <= 2
+    print(f"crash: {count}-chat broadcast at 30/s, {kills} SIGKILLs at random moments")
+    print(
+        f"  lost: {lost} (target 0): {verdict(lost == 0)}; doubled: {doubled}"
+        f" (target <= {kills}, one per kill): {verdict(doubled <= kills)};"
+        f" most copies in one chat: {most}; {elapsed:.0f} s; outbox: {states}"
+    )
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--pipeline", type=int, default=5000)
+    parser.add_argument("--crash-chats", type=int, default=2000)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--only", choices=("rate", "pipeline", "crash"))
+    parser.add_argument("--worker", nargs=3, metavar=("DATABASE", "API_URL", "TOKEN"))
+    parser.add_argument("--stand", type=int, metavar="CHATS")
+    arguments = parser.parse_args()
+    if arguments.worker:
+        asyncio.run(worker(*arguments.worker))
+        return 0
+    if arguments.stand:
+        asyncio.run(stand_server(arguments.stand))
+        return 0
+    results: list[bool] = []
+    if arguments.only in (None, "pipeline"):
+        results.append(asyncio.run(bench_pipeline(arguments.pipeline)))
+    if arguments.only in (None, "rate"):
+        results.append(asyncio.run(bench_rate(arguments.seconds)))
+    if arguments.only in (None, "crash"):
+        results.append(
+            asyncio.run(bench_crash(arguments.crash_chats, arguments.kills, arguments.seed))
+        )
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
