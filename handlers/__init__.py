@@ -11,11 +11,11 @@ The composition root calls::
 Handlers take their services by parameter name from the dispatcher's workflow data:
 ``subscriptions`` (:class:`bot.readers.subscriptions.SubscriptionService`), ``reader``
 (:class:`bot.readers.reading.NewsReader`), ``catalog`` (:class:`bot.readers.catalog.Catalog`) and
-``admin_ids`` (``frozenset[int]``, the owners: :class:`handlers.filters.IsAdmin`). A multi-step
-dialogue takes aiogram's ``state: FSMContext``; its state is kept in the database (the
-composition root plugs in :class:`bot.app.fsm.SqliteStorage`), so data must be plain JSON. The
-bot needs no default parse mode: every message says its own (HTML, see
-:mod:`bot.telegram.formatting`).
+``admin_ids`` (``frozenset[int]``, the owners: :class:`handlers.filters.IsAdmin`) and
+``channels`` (:class:`bot.delivery.channels.ChannelService`). A multi-step dialogue takes
+aiogram's ``state: FSMContext``; its state is kept in the database (the composition root plugs
+in :class:`bot.app.fsm.SqliteStorage`), so data must be plain JSON. The bot needs no default
+parse mode: every message says its own (HTML, see :mod:`bot.telegram.formatting`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from aiogram import Router
 from bot.telegram.i18n import LOCALES_PATH
 from handlers import (
     admin,
+    admins,
+    channels,
     chat_state,
     choices,
     control,
@@ -35,6 +37,7 @@ from handlers import (
     reading,
     settings,
     start,
+    stats,
 )
 from handlers.commands import CommandMenu, bot_commands
 from handlers.language import ChatLanguageMiddleware, setup_i18n
@@ -62,6 +65,9 @@ ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
     control.build_router,
     chat_state.build_router,
     admin.build_router,
+    channels.build_router,
+    admins.build_router,
+    stats.build_router,
     fallback.build_router,
 )
 """Every feature module's router factory, in the order updates try them (fallback last)."""

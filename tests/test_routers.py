@@ -112,6 +112,9 @@ def test_every_build_gives_new_routers_in_order_with_the_fallback_last() -> None
         "handlers.control",
         "handlers.chat_state",
         "handlers.admin",
+        "handlers.channels",
+        "handlers.admins",
+        "handlers.stats",
         "handlers.fallback",
     ]
 

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/regionews.sqlite3")
     sources_file: Path = Path("sources.toml")
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    error_chat_id: int | None = None
+    alerts_per_minute: int = Field(default=5, ge=1, le=60)
     default_timezone: str = "Europe/Moscow"
     log_level: str = "INFO"
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"

@@ -35,10 +35,14 @@ from bot.app.composition import IngestRuntime, build_language, ingest_runtime
 from bot.app.config import Settings
 from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, Job, PeriodicJob, build_scheduler, stop_jobs
+from bot.delivery.channels import ChannelService
 from bot.delivery.pacing import Pacer, PacingLimits
 from bot.delivery.rendering import CardRenderer
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle, pace_handler_bot
+from bot.desk.alerts import AdminAlerts, bot_sender
+from bot.desk.roles import Roles
+from bot.desk.stats import StatsService
 from bot.domain.clock import Clock, system_clock
 from bot.domain.errors import ConfigError
 from bot.readers.catalog import Catalog
@@ -136,6 +140,10 @@ class BotRuntime:
     subscriptions: SubscriptionService
     reader: NewsReader
     catalog: Catalog
+    channels: ChannelService
+    roles: Roles
+    alerts: AdminAlerts
+    stats: StatsService
     ingest_job: IngestJob
     sender: Sender
     jobs: tuple[Job, ...]
@@ -242,6 +250,16 @@ async def bot_runtime(
                 topics=reference.topics,
                 clock=clock,
             )
+            channels = ChannelService(ingest.database, admin_ids=settings.admin_ids, clock=clock)
+            roles = Roles(ingest.database, owner_ids=settings.admin_ids, clock=clock)
+            stats = StatsService(ingest.database, clock=clock)
+            alerts = AdminAlerts(
+                bot_sender(bot),
+                chat_id=settings.error_chat_id,
+                owner_ids=settings.admin_ids,
+                per_minute=settings.alerts_per_minute,
+                clock=clock,
+            )
             in_flight = InFlightUpdates()
             dispatcher = Dispatcher(
                 storage=SqliteStorage(ingest.database, clock=clock),  # dialogues outlive restarts
@@ -250,6 +268,10 @@ async def bot_runtime(
                 reader=reader,
                 catalog=catalog,
                 admin_ids=frozenset(settings.admin_ids),
+                channels=channels,
+                roles=roles,  # the admin filters ask it: owners and editors
+                alerts=alerts,
+                stats=stats,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -288,6 +310,10 @@ async def bot_runtime(
                 subscriptions=subscriptions,
                 reader=reader,
                 catalog=catalog,
+                channels=channels,
+                roles=roles,
+                alerts=alerts,
+                stats=stats,
                 ingest_job=ingest_job,
                 sender=sender,
                 jobs=jobs,
