@@ -193,8 +193,7 @@ class Database:
         """``ok``, or the first problems ``PRAGMA integrity_check`` finds, on one line."""
 
         def check(connection: sqlite3.Connection) -> str:
-            rows = connection.execute(f"PRAGMA integrity_check({int(max_errors)})").fetchall()
-            return "; ".join(str(row[0]) for row in rows) or "no answer"
+            return _integrity_check(connection, max_errors)
 
         try:
             return await self._on_thread(self._read_connection(), check, reading=True)
@@ -252,6 +251,27 @@ class Database:
             log.info("applied migration %04d_%s", migration.version, migration.name)
             done.append(migration.version)
         return tuple(done)
+
+
+def integrity_verdict(path: Path, *, max_errors: int = 3) -> str:
+    """``PRAGMA integrity_check``'s verdict on the file at ``path``, opened read-only, for
+    when no :class:`Database` is open (a fault while starting up). Blocking; SQLite-specific.
+    """
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        return f"could not run: {error}"
+    try:
+        return _integrity_check(connection, max_errors)
+    except sqlite3.Error as error:
+        return f"could not run: {error}"
+    finally:
+        connection.close()
+
+
+def _integrity_check(connection: sqlite3.Connection, max_errors: int) -> str:
+    rows = connection.execute(f"PRAGMA integrity_check({int(max_errors)})").fetchall()
+    return "; ".join(str(row[0]) for row in rows) or "no answer"
 
 
 async def _open_reader(path: Path) -> aiosqlite.Connection:

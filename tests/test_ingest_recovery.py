@@ -96,6 +96,26 @@ async def test_a_corrupted_database_stops_the_ingest_command_with_one_line_and_e
     assert await error_counts(settings.database_path) == before
 
 
+@pytest.mark.parametrize("command", [("ingest",), ("sources",), ("sources", "enable", "x")])
+async def test_a_database_failing_at_start_up_gives_one_line_and_exit_3(
+    web_stand: WebStand, make_settings: SettingsFactory, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    web_stand.add("/irkutsk.rss", IRKUTSK_RSS)
+    web_stand.add("/lipetsk/", LIPETSK_PAGE, content_type="text/html")
+    settings = make_settings()
+    write_sources(settings.sources_file, web_stand)
+    async with ingest_runtime(settings, clock=ManualClock(NOW)):
+        pass
+    corrupt_table(settings.database_path, "sources")  # read while syncing the sources file
+    code, out, err = await run_cli(*command, cwd=tmp_path, env=cli_env(settings))
+    assert code == 3, (out, err)
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"regionews: the database at {settings.database_path} failed:")
+    assert "PRAGMA integrity_check:" in lines[0]
+
+
 async def test_a_corrupted_database_stops_the_scheduled_job_and_blames_no_source(
     web_stand: WebStand, make_settings: SettingsFactory, caplog: pytest.LogCaptureFixture
 ) -> None:

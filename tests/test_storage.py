@@ -267,7 +267,7 @@ async def test_a_read_unit_cannot_write(tmp_path: Path) -> None:
 _OUR_CODE = ("bot", "handlers", "storage", "bench", "tests")
 _RAW_CONNECTION = re.compile(
     r"\b(?:db|database|_db|_database)\.(?:connection|_connection|_writer|_reader)\b"
-    r"|\.transaction\(|^\s*(?:import|from)\s+aiosqlite\b|\._execute\(",
+    r"|\.connection\.execute|\.transaction\(|^\s*(?:import|from)\s+aiosqlite\b|\._execute\(",
     re.MULTILINE,
 )
 
@@ -291,5 +291,6 @@ def test_no_raw_connection_or_transaction_outside_the_database_module() -> None:
         "async with database.transaction() as connection:",
         "import aiosqlite",
         "connection = db._writer",
+        "rows = await runtime.ingest.connection.execute('SELECT 1')",
     ):
         assert _RAW_CONNECTION.search(line), line

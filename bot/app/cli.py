@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from bot.app import event_loop  # noqa: PLC0415  (see the module docstring)
     from bot.app.config import load_settings  # noqa: PLC0415
-    from storage.database import DatabaseError  # noqa: PLC0415
+    from storage.database import DatabaseError, StorageFault, integrity_verdict  # noqa: PLC0415
 
     try:
         settings = load_settings()
@@ -156,6 +156,10 @@ def _main(args: argparse.Namespace) -> int:
         return event_loop.run(_command(command, args, settings), settings.event_loop)
     except DatabaseError as error:
         raise ConfigError(str(error)) from None
+    except StorageFault as fault:  # while starting up: reading the sources, say
+        verdict = fault.verdict or integrity_verdict(fault.path)
+        print(f"regionews: {StorageFault(fault.path, fault.reason, verdict)}", file=sys.stderr)  # noqa: T201
+        return EXIT_STORAGE
 
 
 def _run(settings: Settings) -> int:

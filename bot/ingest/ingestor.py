@@ -176,6 +176,12 @@ class Ingestor:
         Raises :class:`StorageFault` (diagnosed) if the database fails: the sources still in
         flight are cancelled and none of them is counted as failed.
         """
+        try:
+            return await self._pass(only_due=only_due)
+        except StorageFault as fault:
+            raise await self._db.diagnose(fault) from fault.__cause__
+
+    async def _pass(self, *, only_due: bool) -> IngestReport:
         if only_due:
             sources = await self._sources.due(self._clock())
         else:
@@ -193,7 +199,8 @@ class Ingestor:
             faults = failures.subgroup(StorageFault)
             if faults is None:
                 raise
-            raise await self._db.diagnose(_first_fault(faults)) from None
+            fault = _first_fault(faults)
+            raise fault from fault.__cause__
         return IngestReport(tuple(task.result() for task in tasks), self._problems)
 
     async def articles(self, ids: Sequence[int]) -> tuple[Article, ...]:
