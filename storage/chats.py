@@ -108,9 +108,13 @@ def _migrate(connection: sqlite3.Connection, old_id: int, new_id: int, now: date
             (new_id, to_db(now), old_id),
         )
     else:
-        # The supergroup already wrote to us: keep its row, move what it lacks.
+        # The supergroup already wrote to us: keep its row, move what it lacks (a story it
+        # already has stays with the old row and goes with it).
         connection.execute(
             "UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+        )
+        connection.execute(
+            "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
         )
         cursor = connection.execute("DELETE FROM chats WHERE id = ?", (old_id,))
     moved = cursor.rowcount > 0

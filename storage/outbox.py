@@ -44,9 +44,22 @@ RULE_MATCH = """EXISTS (
 ``section_slug``) matches: regions × sections × topics, an empty part meaning "any"."""
 
 _PLAN = """
-WITH new_articles AS (
-    SELECT a.id, a.story_id, a.published_at, a.section_slug
-    FROM articles a WHERE a.id IN (SELECT value FROM json_each(:ids))
+WITH article AS (
+    SELECT id, story_id, published_at, section_slug FROM articles WHERE id = :article
+),
+unmatched_rules (rule_id) AS (
+    SELECT rule_id FROM rule_regions GROUP BY rule_id HAVING MAX(region_code IN
+        (SELECT region_code FROM article_regions WHERE article_id = :article)) = 0
+    UNION ALL
+    SELECT rule_id FROM rule_sections GROUP BY rule_id HAVING MAX(section_slug =
+        (SELECT section_slug FROM article)) = 0
+    UNION ALL
+    SELECT rule_id FROM rule_topics GROUP BY rule_id HAVING MAX(topic_slug IN
+        (SELECT topic_slug FROM article_topics WHERE article_id = :article)) = 0
+),
+matched (subscription_id) AS (
+    SELECT DISTINCT subscription_id FROM subscription_rules
+    WHERE id NOT IN (SELECT rule_id FROM unmatched_rules)
 ),
 holds (timezone, quiet_start, quiet_end, until) AS (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
@@ -59,22 +72,31 @@ channel_due (chat_id, thread_id, due_at) AS (
 )
 INSERT OR IGNORE INTO deliveries
     (chat_id, thread_id, kind, dedupe_key, article_id, priority, due_at, created_at)
-SELECT s.chat_id, COALESCE(cd.thread_id, s.thread_id), 'article', 'story:' || n.story_id, n.id,
+SELECT s.chat_id,
+       CASE WHEN c.kind = 'channel'
+            THEN COALESCE((SELECT thread_id FROM channel_due WHERE chat_id = s.chat_id),
+                          s.thread_id)
+            ELSE s.thread_id END,
+       'article', 'story:' || n.story_id, n.id,
        CASE WHEN c.kind = 'channel' THEN :channel ELSE :instant END,
-       CASE WHEN c.kind = 'channel' THEN COALESCE(cd.due_at, :now)
-            ELSE COALESCE(h.until, :now) END,
+       CASE WHEN c.kind = 'channel'
+            THEN COALESCE((SELECT due_at FROM channel_due WHERE chat_id = s.chat_id), :now)
+            WHEN s.quiet_start IS NULL THEN :now
+            ELSE COALESCE((SELECT until FROM holds h WHERE h.timezone IS s.timezone
+                           AND h.quiet_start = s.quiet_start AND h.quiet_end = s.quiet_end),
+                          :now) END,
        :now
-FROM new_articles n
-JOIN subscriptions s ON s.since <= n.published_at AND s.paused = 0
+FROM article n
+JOIN matched m
+JOIN subscriptions s ON s.id = m.subscription_id AND s.paused = 0
+    AND s.since <= n.published_at
 JOIN chats c ON c.id = s.chat_id AND c.active = 1
-LEFT JOIN holds h ON s.quiet_start IS NOT NULL AND h.timezone IS s.timezone
-    AND h.quiet_start = s.quiet_start AND h.quiet_end = s.quiet_end
-LEFT JOIN channel_due cd ON c.kind = 'channel' AND cd.chat_id = s.chat_id
 WHERE (s.mode = 'instant' OR c.kind = 'channel')
-  AND (c.kind <> 'channel' OR cd.chat_id IS NOT NULL OR NOT :channels_linked)
-  AND {match}
-ORDER BY n.id
-""".format(match=RULE_MATCH.format(subscription="s", article="n"))
+  AND (c.kind <> 'channel' OR EXISTS (SELECT 1 FROM channel_due WHERE chat_id = s.chat_id))
+"""
+"""One article's deliveries. A rule matches unless one of its non-empty parts misses the
+article: the rules that miss are found by three grouped scans of the rule tables (one per
+part), the rest lead to their subscriptions. Set-based: no step per chat."""
 
 
 def plan_article_deliveries(
@@ -92,7 +114,8 @@ def plan_article_deliveries(
     part meaning "any") and the article was not published before the subscription began
     (``since``): no backlog for a new subscriber. Digest-mode subscriptions get no row here
     (the digest job builds theirs). One set-based ``INSERT … SELECT`` whatever the number of
-    chats; the unique key drops a second article of a story already planned for a chat.
+    chats (one per article); the unique key drops a second article of a story already
+    planned for a chat.
 
     Instant pushes are due ``now``, or when the subscription's quiet hours end
     (``quiet_until``, evaluated once per distinct zone and window, not per chat). Channels
@@ -112,22 +135,18 @@ def plan_article_deliveries(
             until = quiet_until(now, zone, start, end)
             if until is not None and until > now:
                 holds.append((zone, start, end, to_db(until)))
-    linked = has_table(connection, "channel_settings")
-    channels = _channel_due(connection, now, next_slot) if linked else []
-    connection.execute(
-        _PLAN,
-        {
-            "ids": json.dumps(list(article_ids)),
-            "holds": json.dumps(holds),
-            "channels": json.dumps(channels),
-            "channels_linked": int(linked),
-            "now": to_db(now),
-            "channel": int(Priority.CHANNEL),
-            "instant": int(Priority.INSTANT),
-        },
-    )
-    # changes(), not total_changes: the latter also counts rows the OR IGNORE dropped.
-    planned: int = connection.execute("SELECT changes()").fetchone()[0]
+    parameters: dict[str, str | int] = {
+        "holds": json.dumps(holds),
+        "channels": json.dumps(_channel_due(connection, now, next_slot)),
+        "now": to_db(now),
+        "channel": int(Priority.CHANNEL),
+        "instant": int(Priority.INSTANT),
+    }
+    planned = 0
+    for article_id in sorted(set(article_ids)):  # a statement per article, none per chat
+        connection.execute(_PLAN, {**parameters, "article": article_id})
+        # changes(), not total_changes: the latter also counts rows the OR IGNORE dropped.
+        planned += connection.execute("SELECT changes()").fetchone()[0]
     return planned
 
 
@@ -216,6 +235,7 @@ def claim_due(
             "SELECT chat_id FROM deliveries WHERE state = 'sending'"
         )
     )
+    busy.update(_channels_in_gap(connection, now))
     chosen: list[int] = []
     for priority in Priority:
         cursor = connection.execute(_CLAIMABLE, (int(priority), moment))
@@ -238,10 +258,6 @@ def claim_due(
         " WHERE id IN (SELECT value FROM json_each(?))",
         (moment, ids),
     )
-    signature = "cs.signature" if has_table(connection, "channel_settings") else "NULL"
-    join_settings = (
-        " LEFT JOIN channel_settings cs ON cs.chat_id = d.chat_id" if signature != "NULL" else ""
-    )
     rows = connection.execute(
         "SELECT d.id, d.chat_id, d.thread_id, c.kind AS chat_kind, d.kind, d.priority,"
         " d.article_id, d.body, COALESCE(c.language, 'ru') AS language,"
@@ -249,9 +265,9 @@ def claim_due(
         "   WHERE s.chat_id = d.chat_id AND s.thread_id = d.thread_id),"
         "  (SELECT s.timezone FROM subscriptions s WHERE s.chat_id = d.chat_id"
         "   ORDER BY s.thread_id LIMIT 1)) AS timezone,"
-        f" {signature} AS signature, d.due_at, d.attempts"
+        " cs.signature, d.due_at, d.attempts"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
-        f"{join_settings}"
+        " LEFT JOIN channel_settings cs ON cs.chat_id = d.chat_id"
         " WHERE d.id IN (SELECT value FROM json_each(?))"
         " ORDER BY d.priority, d.due_at, d.id",
         (ids,),
@@ -276,13 +292,45 @@ def claim_due(
     ]
 
 
-def has_table(connection: sqlite3.Connection, name: str) -> bool:
-    return (
-        connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        is not None
-    )
+def _channels_in_gap(connection: sqlite3.Connection, now: datetime) -> list[int]:
+    """Instant-mode channels whose minimum gap since their last post (here: the last one
+    Telegram accepted) has not passed. Batched channels' gaps are between slots, not posts
+    (see :mod:`bot.delivery.slots`), and were applied when their posts were planned."""
+    found: list[int] = []
+    for chat_id, gap, last_post_at in connection.execute(
+        "SELECT cs.chat_id, cs.min_gap_seconds, cs.last_post_at FROM channel_settings cs"
+        " WHERE cs.mode = 'instant' AND cs.min_gap_seconds > 0 AND cs.paused = 0"
+    ):
+        last = max_moment(from_db_optional(last_post_at), last_sent_at(connection, chat_id))
+        if last is not None and last + timedelta(seconds=gap) > now:
+            found.append(chat_id)
+    return found
+
+
+def max_moment(*moments: datetime | None) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+def last_sent_at(connection: sqlite3.Connection, chat_id: int) -> datetime | None:
+    """When Telegram last accepted a delivery to the chat (any topic), if ever."""
+    row = connection.execute(
+        "SELECT MAX(sent_at) FROM deliveries WHERE chat_id = ? AND state = 'sent'", (chat_id,)
+    ).fetchone()
+    return from_db_optional(row[0])
+
+
+def retime_pending_posts(
+    connection: sqlite3.Connection, chat_id: int, *, due_at: datetime, now: datetime
+) -> int:
+    """Move the chat's article posts that are still waiting for a later moment (due after
+    ``now``) to ``due_at``: a channel whose mode, slots or gap changed posts them at its
+    new next slot. Posts already due (a slot that has come) are left to the sender."""
+    return connection.execute(
+        "UPDATE deliveries SET due_at = ? WHERE chat_id = ? AND state = 'pending'"
+        " AND kind = 'article' AND due_at > ? AND due_at <> ?",
+        (to_db(due_at), chat_id, to_db(now), to_db(due_at)),
+    ).rowcount
 
 
 def mark_sent(

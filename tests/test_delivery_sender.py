@@ -156,7 +156,11 @@ async def test_a_chat_telegram_does_not_know_is_made_inactive(tmp_path: Path) ->
         assert "chat not found" in (error or "")
 
 
-async def test_a_group_migrated_to_a_supergroup_gets_its_message_there(tmp_path: Path) -> None:
+@pytest.mark.parametrize("supergroup_known", [False, True])
+async def test_a_group_migrated_to_a_supergroup_gets_its_message_there(
+    tmp_path: Path, supergroup_known: bool
+) -> None:
+    """Whether or not the supergroup has written to the bot already (and has a chat row)."""
     async with delivery_rig(tmp_path) as rig:
         stand = rig.stand
         group = stand.group("Литейный цех")
@@ -164,6 +168,8 @@ async def test_a_group_migrated_to_a_supergroup_gets_its_message_there(tmp_path:
         await rig.broadcast([group], NEWS, key="1")
         await rig.broadcast([group], "вторая", key="2", priority=Priority.DIGEST)
         supergroup = await stand.migrate_group(group)
+        if supergroup_known:
+            await rig.register([supergroup])
 
         await rig.drain()
 

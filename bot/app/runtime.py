@@ -35,7 +35,9 @@ from bot.app.composition import IngestRuntime, build_language, ingest_runtime
 from bot.app.config import Settings
 from bot.app.fsm import SqliteStorage
 from bot.app.scheduling import IngestJob, Job, PeriodicJob, build_scheduler, stop_jobs
+from bot.delivery.channel_job import ChannelSlotJob
 from bot.delivery.channels import ChannelService
+from bot.delivery.digests import DigestJob
 from bot.delivery.pacing import Pacer, PacingLimits
 from bot.delivery.rendering import CardRenderer
 from bot.delivery.sender import Sender, SenderPolicy
@@ -62,6 +64,8 @@ POLLING_TIMEOUT_SECONDS = 25
 SHUTDOWN_GRACE_SECONDS = 20.0
 WEBHOOK_PATH = "/telegram/webhook"
 SENDER_EVERY = timedelta(seconds=1)
+DIGESTS_EVERY = timedelta(seconds=30)  # a digest is due at a minute; what is due is in the db
+CHANNEL_SLOTS_EVERY = timedelta(seconds=30)
 """How often the sender looks for due deliveries (a pass sends everything due)."""
 
 
@@ -297,7 +301,15 @@ async def bot_runtime(
             )
             await sender.recover()
             sender_job = PeriodicJob("sender", SENDER_EVERY, sender.run_once)
-            jobs: tuple[Job, ...] = (ingest_job, sender_job)  # delivery's jobs join here
+            digest_job = PeriodicJob(
+                "digests", DIGESTS_EVERY, DigestJob(ingest.database, catalog, clock=clock).run_once
+            )
+            channel_job = PeriodicJob(
+                "channel slots",
+                CHANNEL_SLOTS_EVERY,
+                ChannelSlotJob(ingest.database, clock=clock).run_once,
+            )
+            jobs: tuple[Job, ...] = (ingest_job, sender_job, digest_job, channel_job)
             scheduler = build_scheduler(jobs, clock=clock)
             if start_scheduler:
                 scheduler.start()

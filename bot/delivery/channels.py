@@ -94,6 +94,24 @@ def missing_right(member: ResultChatMemberUnion) -> str | None:
     return None
 
 
+_REFUSALS = (
+    "need administrator rights",
+    "not enough rights",
+    "chat_write_forbidden",
+    "chat_admin_required",
+    "bot is not a member",
+    "bot was kicked",
+)
+
+
+def posting_refused(description: str) -> bool:
+    """Whether Telegram's error ``description`` for a post to a channel means the bot may no
+    longer post there (then the sender calls :meth:`ChannelService.pause`), as opposed to a
+    fault of the message or of the moment."""
+    lowered = description.lower()
+    return any(refusal in lowered for refusal in _REFUSALS)
+
+
 class ChannelService:
     """Channels: linking with a rights check, settings, pausing. One per process, built by
     the composition root."""

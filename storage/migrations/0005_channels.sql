@@ -19,3 +19,7 @@ CREATE TABLE channel_settings (
 );
 CREATE UNIQUE INDEX channel_settings_username ON channel_settings (lower(username))
     WHERE username IS NOT NULL;
+
+-- Digests (same issue): the end of the last digest period made for a subscription, so a
+-- restart knows which period is next (bot.delivery.periods.digest_due). NULL: none yet.
+ALTER TABLE subscriptions ADD COLUMN last_digest_end TEXT;

@@ -119,6 +119,7 @@ class StandMessage:
     reply_to: StandMessage | None = None
     media_group_id: str | None = None
     link_preview_options: dict[str, Any] | None = None
+    forward_origin: dict[str, Any] | None = None  # a forwarded message: where it came from
     service: dict[str, Any] = field(default_factory=dict)
     edit_date: int | None = None
     deleted: bool = False
@@ -178,6 +179,8 @@ class StandMessage:
             data["media_group_id"] = self.media_group_id
         if self.link_preview_options is not None:
             data["link_preview_options"] = self.link_preview_options
+        if self.forward_origin is not None:
+            data["forward_origin"] = self.forward_origin
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
             data["reply_markup"] = self.reply_markup
         if self.edit_date is not None:

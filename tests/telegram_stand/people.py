@@ -5,7 +5,7 @@ from __future__ import annotations
 from .core import StandCore
 from .errors import StandUsageError
 from .html_rules import bot_command_entities
-from .models import MemberStatus, PendingQuery, StandChat, StandMessage, StandUser
+from .models import ChatKind, MemberStatus, PendingQuery, StandChat, StandMessage, StandUser
 
 
 class Person:
@@ -71,6 +71,34 @@ class Person:
             entities=bot_command_entities(text),
             thread_id=thread_id,
             reply_to=reply_to,
+        )
+        self._core.state.store(message)
+        if chat.bot_present:
+            await self._core.publish("message", message.to_api())
+        return message
+
+    async def forward_channel_post(
+        self, channel: StandChat, chat: StandChat, text: str = "Пост канала"
+    ) -> StandMessage:
+        """Forward a post of ``channel`` into ``chat``: a message whose ``forward_origin``
+        (type ``channel``) names the channel and the post."""
+        if channel.kind is not ChatKind.CHANNEL:
+            raise StandUsageError(f"{channel!r} is not a channel")
+        self._check_can_see(chat)
+        if chat.is_private:
+            chat.bot_status = MemberStatus.MEMBER
+        message = StandMessage(
+            chat=chat,
+            message_id=chat.next_message_id(),
+            sender=self.user,
+            date=self._core.now_date(),
+            text=text,
+            forward_origin={
+                "type": "channel",
+                "date": self._core.now_date(),
+                "chat": channel.to_api(),
+                "message_id": channel.next_message_id(),
+            },
         )
         self._core.state.store(message)
         if chat.bot_present:

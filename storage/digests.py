@@ -1,0 +1,121 @@
+"""What the digest job reads and writes: the subscriptions that take digests, the articles a
+digest period holds for one of them, and the period it has done.
+
+Every function is a unit of work (see :mod:`storage.database`); the job enqueues a digest's
+messages (:func:`storage.outbox.enqueue`) and records its period (:func:`record_digest`) in
+one write, so a period is either fully in the outbox and done, or neither.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.models import Article, ChatKind, Subscription
+from storage.articles import _ARTICLE_COLUMNS, _row_to_article
+from storage.subscriptions import select_subscription
+from storage.timestamps import from_db_optional, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSubscriber:
+    """A subscription that takes digests, with what the job needs besides."""
+
+    subscription: Subscription
+    chat_kind: ChatKind
+    language: str | None
+    last_digest_end: datetime | None
+
+
+def digest_subscribers(connection: sqlite3.Connection) -> list[DigestSubscriber]:
+    """Every active, unpaused daily or weekly subscription of an active chat (channels have
+    no digests)."""
+    rows = connection.execute(
+        "SELECT s.chat_id, s.thread_id, s.last_digest_end, c.kind, c.language"
+        " FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
+        " WHERE s.mode IN ('daily', 'weekly') AND s.paused = 0 AND c.active = 1"
+        " AND c.kind != 'channel' ORDER BY s.id"
+    ).fetchall()
+    found: list[DigestSubscriber] = []
+    for row in rows:
+        subscription = select_subscription(connection, row["chat_id"], row["thread_id"])
+        if subscription is not None:
+            found.append(
+                DigestSubscriber(
+                    subscription,
+                    ChatKind(row["kind"]),
+                    row["language"],
+                    from_db_optional(row["last_digest_end"]),
+                )
+            )
+    return found
+
+
+_MATCHING = f"""
+SELECT {_ARTICLE_COLUMNS}
+FROM articles a
+JOIN subscriptions s ON s.id = :subscription
+WHERE a.fetched_at >= :since AND a.fetched_at < :until AND a.published_at >= s.since
+  AND NOT EXISTS (  -- a story the chat already got as a push
+    SELECT 1 FROM deliveries d
+    WHERE d.chat_id = s.chat_id AND d.thread_id = s.thread_id
+      AND d.dedupe_key = 'story:' || a.story_id)
+  AND EXISTS (
+    SELECT 1 FROM subscription_rules r
+    WHERE r.subscription_id = s.id
+      AND (NOT EXISTS (SELECT 1 FROM rule_regions x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_regions x JOIN article_regions y
+                      ON y.region_code = x.region_code AND y.article_id = a.id
+                      WHERE x.rule_id = r.id))
+      AND (NOT EXISTS (SELECT 1 FROM rule_sections x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_sections x
+                      WHERE x.rule_id = r.id AND x.section_slug = a.section_slug))
+      AND (NOT EXISTS (SELECT 1 FROM rule_topics x WHERE x.rule_id = r.id)
+           OR EXISTS (SELECT 1 FROM rule_topics x JOIN article_topics y
+                      ON y.topic_slug = x.topic_slug AND y.article_id = a.id
+                      WHERE x.rule_id = r.id)))
+ORDER BY a.published_at DESC, a.id DESC
+LIMIT :limit
+"""
+
+
+def digest_articles(
+    connection: sqlite3.Connection,
+    subscription_id: int,
+    *,
+    since: datetime,
+    until: datetime,
+    limit: int,
+) -> list[Article]:
+    """The articles fetched in ``[since, until)`` that match the subscription's rules, not
+    published before it began and not already pushed to its chat, newest first, one per
+    story (the newest article of it), at most ``limit``."""
+    rows = connection.execute(
+        _MATCHING,
+        {
+            "subscription": subscription_id,
+            "since": to_db(since),
+            "until": to_db(until),
+            "limit": limit * 2,  # room for a story told by several sources
+        },
+    ).fetchall()
+    stories: set[int] = set()
+    articles: list[Article] = []
+    for row in rows:
+        article = _row_to_article(row)
+        if article.story_id not in stories:
+            stories.add(article.story_id)
+            articles.append(article)
+    return articles[:limit]
+
+
+def record_digest(connection: sqlite3.Connection, subscription_id: int, *, end: datetime) -> bool:
+    """The subscription's digest for the period ending at ``end`` is made (or was empty).
+    False if a later period was recorded already."""
+    cursor = connection.execute(
+        "UPDATE subscriptions SET last_digest_end = ?"
+        " WHERE id = ? AND (last_digest_end IS NULL OR last_digest_end < ?)",
+        (to_db(end), subscription_id, to_db(end)),
+    )
+    return cursor.rowcount > 0
