@@ -40,9 +40,11 @@ from bot.delivery.channels import ChannelService
 from bot.delivery.digests import DigestJob
 from bot.delivery.pacing import Pacer, PacingLimits
 from bot.delivery.rendering import CardRenderer
+from bot.delivery.revisions import RevisionPass
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle, pace_handler_bot
 from bot.desk.alerts import AdminAlerts, bot_sender
+from bot.desk.posts import PUBLISH_DUE_EVERY, PostDesk
 from bot.desk.roles import Roles
 from bot.desk.stats import StatsService
 from bot.domain.clock import Clock, system_clock
@@ -148,6 +150,7 @@ class BotRuntime:
     roles: Roles
     alerts: AdminAlerts
     stats: StatsService
+    posts: PostDesk
     ingest_job: IngestJob
     sender: Sender
     jobs: tuple[Job, ...]
@@ -216,7 +219,7 @@ async def set_commands(bot: Bot) -> None:
 
 
 @asynccontextmanager
-async def bot_runtime(
+async def bot_runtime(  # noqa: PLR0915  (the composition root: a statement per part)
     settings: Settings,
     *,
     clock: Clock = system_clock,
@@ -257,6 +260,14 @@ async def bot_runtime(
             channels = ChannelService(ingest.database, admin_ids=settings.admin_ids, clock=clock)
             roles = Roles(ingest.database, owner_ids=settings.admin_ids, clock=clock)
             stats = StatsService(ingest.database, clock=clock)
+            posts = PostDesk(
+                ingest.database,
+                language=language,
+                names=catalog,
+                default_section=reference.sections[0].slug,
+                default_zone=settings.default_timezone,
+                clock=clock,
+            )
             alerts = AdminAlerts(
                 bot_sender(bot),
                 chat_id=settings.error_chat_id,
@@ -276,6 +287,7 @@ async def bot_runtime(
                 roles=roles,  # the admin filters ask it: owners and editors
                 alerts=alerts,
                 stats=stats,
+                posts=posts,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -298,6 +310,13 @@ async def bot_runtime(
                     retry_deadline=timedelta(seconds=settings.delivery_retry_deadline),
                     paid_broadcast=settings.delivery_paid_broadcast,
                 ),
+                revisions=RevisionPass(
+                    database=ingest.database,
+                    bot=sender_bot,
+                    throttle=throttle,
+                    names=catalog,
+                    clock=clock,
+                ),
             )
             await sender.recover()
             sender_job = PeriodicJob("sender", SENDER_EVERY, sender.run_once)
@@ -309,7 +328,8 @@ async def bot_runtime(
                 CHANNEL_SLOTS_EVERY,
                 ChannelSlotJob(ingest.database, clock=clock).run_once,
             )
-            jobs: tuple[Job, ...] = (ingest_job, sender_job, digest_job, channel_job)
+            posts_job = PeriodicJob("scheduled posts", PUBLISH_DUE_EVERY, posts.publish_due)
+            jobs: tuple[Job, ...] = (ingest_job, sender_job, digest_job, channel_job, posts_job)
             scheduler = build_scheduler(jobs, clock=clock)
             if start_scheduler:
                 scheduler.start()
@@ -326,6 +346,7 @@ async def bot_runtime(
                 roles=roles,
                 alerts=alerts,
                 stats=stats,
+                posts=posts,
                 ingest_job=ingest_job,
                 sender=sender,
                 jobs=jobs,

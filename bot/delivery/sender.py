@@ -93,6 +93,13 @@ _PHOTO_DESCRIPTIONS = (
 )
 
 
+class Revisions(Protocol):
+    """Edits and retractions of delivered messages (:class:`bot.delivery.revisions.RevisionPass`),
+    run after each pass at the lowest priority."""
+
+    async def run_once(self, stopped: Callable[[], bool] = ...) -> object: ...
+
+
 class ChatKeeper(Protocol):
     """What the sender asks of the subscriber service (``SubscriptionService`` is one)."""
 
@@ -162,8 +169,10 @@ class Sender:
         clock: Clock,
         policy: SenderPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        revisions: Revisions | None = None,
     ) -> None:
         self._db = database
+        self._revisions = revisions
         self._bot = bot
         self._throttle = throttle
         self._pacer = throttle.pacer
@@ -269,6 +278,9 @@ class Sender:
                     await self._put_back(await claiming)
                 if tasks:
                     await asyncio.gather(*tasks, return_exceptions=True)
+            if self._revisions is not None and not self._stopped(stop):
+                # Lowest priority: edits and retractions once what was due has gone out.
+                await self._revisions.run_once(lambda: self._stopped(stop))
         self._add_to_totals(report)
         return report
 
