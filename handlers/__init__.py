@@ -34,6 +34,7 @@ from handlers import (
     control,
     fallback,
     my,
+    posts,
     reading,
     settings,
     start,
@@ -67,6 +68,7 @@ ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
     admin.build_router,
     channels.build_router,
     admins.build_router,
+    posts.build_router,
     stats.build_router,
     fallback.build_router,
 )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.models import ArticleDraft
+from bot.domain.posts import DeliveryCounts, Post, PostFields, PostLine
 from storage.article_writer import save_drafts
 from storage.timestamps import from_db, from_db_optional, to_db
 
@@ -32,48 +33,6 @@ CANCELLED = "cancelled"
 REVISION_LEASE = timedelta(minutes=2)
 """A claimed revision is due again after this unless finished: a crash retries it (an edit
 or a deletion done twice is harmless: Telegram answers «not modified» or «not found»)."""
-
-
-@dataclass(frozen=True, slots=True)
-class PostFields:
-    """What an editor writes."""
-
-    title: str
-    body_html: str
-    photo_file_id: str | None
-    regions: tuple[str, ...]
-    section: str | None
-    topics: tuple[str, ...]
-    urgent: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    id: int
-    author_id: int
-    state: str
-    fields: PostFields
-    publish_at: datetime | None
-    article_id: int | None
-    published_at: datetime | None
-    retracted_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryCounts:
-    delivered: int = 0
-    pending: int = 0
-    failed: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class PostLine:
-    """A post as ``/posts`` lists it."""
-
-    post: Post
-    counts: DeliveryCounts
 
 
 @dataclass(frozen=True, slots=True)

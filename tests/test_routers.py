@@ -114,6 +114,7 @@ def test_every_build_gives_new_routers_in_order_with_the_fallback_last() -> None
         "handlers.admin",
         "handlers.channels",
         "handlers.admins",
+        "handlers.posts",
         "handlers.stats",
         "handlers.fallback",
     ]

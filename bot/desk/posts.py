@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.delivery.planner import DeliveryPlanner
 from bot.domain.clock import Clock, system_clock
 from bot.domain.models import Article, ArticleDraft
+from bot.domain.posts import Post, PostFields, PostLine
 from bot.domain.wallclock import zone_of
 from bot.ingest.drafting import title_key
 from bot.tagging.language import Language
@@ -33,7 +34,6 @@ from bot.telegram.post_html import checked_html, clean_html
 from storage import posts as units
 from storage.audit import record_audit
 from storage.database import Database
-from storage.posts import Post, PostFields, PostLine
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,9 @@ class PostDesk:
     @property
     def names(self) -> Names:
         return self._names
+
+    def now(self) -> datetime:
+        return self._clock()
 
     # drafting ------------------------------------------------------------------------------
 
