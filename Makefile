@@ -44,3 +44,4 @@ bench: install-dev
 	$(PY) -m bench.bench_ingest $(SHARED)/corpus/feeds/real
 	$(PY) -m bench.bench_tagging
 	$(PY) -m bench.bench_bot
+	$(PY) -m bench.bench_fanout

@@ -25,24 +25,6 @@ from bot.domain.delivery import (
 )
 from storage.timestamps import from_db, from_db_optional, to_db, utc_now
 
-RULE_MATCH = """EXISTS (
-    SELECT 1 FROM subscription_rules r
-    WHERE r.subscription_id = {subscription}.id
-      AND (NOT EXISTS (SELECT 1 FROM rule_regions x WHERE x.rule_id = r.id)
-           OR EXISTS (SELECT 1 FROM rule_regions x JOIN article_regions y
-                      ON y.region_code = x.region_code AND y.article_id = {article}.id
-                      WHERE x.rule_id = r.id))
-      AND (NOT EXISTS (SELECT 1 FROM rule_sections x WHERE x.rule_id = r.id)
-           OR EXISTS (SELECT 1 FROM rule_sections x
-                      WHERE x.rule_id = r.id AND x.section_slug = {article}.section_slug))
-      AND (NOT EXISTS (SELECT 1 FROM rule_topics x WHERE x.rule_id = r.id)
-           OR EXISTS (SELECT 1 FROM rule_topics x JOIN article_topics y
-                      ON y.topic_slug = x.topic_slug AND y.article_id = {article}.id
-                      WHERE x.rule_id = r.id))
-)"""
-"""SQL: the subscription (alias) has a rule the article (alias, with ``id`` and
-``section_slug``) matches: regions × sections × topics, an empty part meaning "any"."""
-
 _PLAN = """
 WITH article AS (
     SELECT id, story_id, published_at, section_slug FROM articles WHERE id = :article

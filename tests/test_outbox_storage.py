@@ -328,3 +328,43 @@ async def test_a_story_reaches_a_chat_once_and_a_new_subscriber_gets_no_backlog(
     assert set(planned(db.path)) == {7}
     assert reader.rules and reader.rules[0].is_any
     assert DeliveryState.PENDING.value in await db.read(outbox.counts)
+
+
+Rules = Sequence[tuple[Sequence[str], Sequence[str], Sequence[str]]]
+
+ARTICLE_REGIONS = ("RU-IRK", "RU-BU")  # and, as every stored test article: «regional», forestry
+
+
+@pytest.mark.parametrize(
+    ("rules", "matches"),
+    [
+        ([((), (), ())], True),  # "any"
+        ([(("RU-IRK",), (), ())], True),
+        ([(("RU-LIP", "RU-BU"), (), ())], True),  # one of the article's regions is enough
+        ([(("RU-LIP",), (), ())], False),
+        ([((), ("regional",), ())], True),
+        ([((), ("interview", "events"), ())], False),
+        ([((), (), ("forestry", "it"))], True),
+        ([((), (), ("pharma",))], False),
+        ([(("RU-IRK",), ("regional",), ("forestry",))], True),
+        ([(("RU-IRK",), ("regional",), ("pharma",))], False),  # every part must match
+        ([(("RU-IRK",), ("interview",), ())], False),
+        ([(("RU-LIP",), (), ()), ((), (), ("forestry",))], True),  # any rule will do
+        ([(("RU-LIP",), (), ()), (("RU-IRK",), ("events",), ())], False),
+        ([], False),  # no rule at all: nothing
+    ],
+)
+async def test_an_article_matches_a_subscription_when_any_rule_matches_every_part(
+    db: Database, rules: Rules, matches: bool
+) -> None:
+    repository = SubscriptionRepository(db)
+    _, subscription = await repository.ensure_for_chat(
+        7, 0, kind=ChatKind.PRIVATE, title="", language=None, now=NOW - timedelta(days=1)
+    )
+    for regions, sections, topics in rules:
+        await repository.add_rule(
+            subscription.id, regions=regions, sections=sections, topics=topics, now=NOW
+        )
+    await repository.delete_rule(subscription.id, subscription.rules[0].id, now=NOW)
+    article = await store(db, 1, regions=ARTICLE_REGIONS)
+    assert await DeliveryPlanner().plan_stored(db, [article], now=NOW) == int(matches)

@@ -66,9 +66,11 @@ POLLING_TIMEOUT_SECONDS = 25
 SHUTDOWN_GRACE_SECONDS = 20.0
 WEBHOOK_PATH = "/telegram/webhook"
 SENDER_EVERY = timedelta(seconds=1)
-DIGESTS_EVERY = timedelta(seconds=30)  # a digest is due at a minute; what is due is in the db
-CHANNEL_SLOTS_EVERY = timedelta(seconds=30)
 """How often the sender looks for due deliveries (a pass sends everything due)."""
+DIGESTS_EVERY = timedelta(seconds=30)
+"""How often the digest job looks for due digests (what is due is in the database)."""
+CHANNEL_SLOTS_EVERY = timedelta(seconds=30)
+"""How often waiting channel posts are kept at their channel's next slot."""
 
 
 def make_bot(token: str, api_url: str, *, throttle: Throttle | None = None) -> Bot:
