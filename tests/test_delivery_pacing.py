@@ -20,7 +20,7 @@ def send_when_free(pacer: Pacer, clock: ManualClock, chat_id: int, kind: str) ->
     return clock()
 
 
-@pytest.mark.parametrize(("rate", "margin"), [(30.0, 0.015), (30.0, 0.0), (10.0, 0.05)])
+@pytest.mark.parametrize(("rate", "margin"), [(30.0, 0.02), (30.0, 0.0), (10.0, 0.05)])
 def test_global_sends_are_evenly_spaced_just_below_the_limit(rate: float, margin: float) -> None:
     clock = ManualClock(0.0)
     subject = pacer(clock, global_per_second=rate, margin=margin)
@@ -37,9 +37,9 @@ def test_a_late_wakeup_catches_up_by_the_slack_only() -> None:
     clock.advance(0.103)  # woke 3 ms late: the next slot still counts from 0.1
     assert subject.reserve(2, "private") == 0.0
     assert subject.global_wait() == pytest.approx(0.097)
-    clock.advance(0.097 + 0.050)  # 50 ms late: that slot is gone, the next counts from now
+    clock.advance(0.097 + 0.050)  # 50 ms late: only 5 ms are made up
     subject.reserve(3, "private")
-    assert subject.global_wait() == pytest.approx(0.1)
+    assert subject.global_wait() == pytest.approx(0.1 - 0.005)
 
 
 @pytest.mark.parametrize("seconds", [5, 20, 120])
@@ -60,7 +60,7 @@ def test_a_steady_stream_never_trips_the_stands_sliding_window(seconds: int) -> 
 
 @pytest.mark.parametrize(
     ("kind", "sends", "first_wait"),
-    [("private", 3, 1.0 / 0.985), ("group", 20, 60 * 1.015), ("channel", 20, 60 * 1.015)],
+    [("private", 3, 1.0 / 0.98), ("group", 20, 60 * 1.02), ("channel", 20, 60 * 1.02)],
 )
 def test_a_chat_gets_its_burst_then_waits(kind: str, sends: int, first_wait: float) -> None:
     clock = ManualClock(0.0)

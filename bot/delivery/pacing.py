@@ -9,7 +9,7 @@ push, a channel post, a digest) first asks one :class:`Pacer` when it may go:
   Sends are spaced evenly, one every ``1 / rate`` seconds, rather than let through in bursts:
   Telegram counts a sliding one-second window, and an even stream keeps one request in flight
   at a time (which is also what bounds the messages doubled by a crash). A send that wakes
-  a little late may catch up by ``late_slack`` seconds, so timer jitter does not cost rate;
+  a little late may catch up by ``late_slack`` seconds (5 ms), so timer jitter does not cost rate;
 * **per chat**: a private chat gets one a second after a burst of ``private_burst``; a group,
   supergroup or channel at most ``group_per_minute`` in any minute;
 * every limit is kept ``margin`` (a fraction) below Telegram's, so the jitter between the
@@ -57,8 +57,8 @@ class PacingLimits:
     private_per_second: float = 1.0
     private_burst: int = 3
     group_per_minute: int = 20
-    margin: float = 0.015
-    late_slack: float = 0.01
+    margin: float = 0.02
+    late_slack: float = 0.005
     enabled: bool = True
 
     def __post_init__(self) -> None:
@@ -99,8 +99,16 @@ class _Spacing:
 
     def reserve(self, now: float) -> float:
         """Take the next slot; the seconds from ``now`` until it."""
-        # A slot missed by at most ``slack`` is still taken; one missed by more is gone.
-        slot = self.next_at if self.next_at >= now - self.slack else now
+        # A slot missed by up to ``slack`` is still taken; of one missed by more (within an
+        # interval), ``slack`` is made up; after a longer gap the stream starts afresh. So any
+        # n + 1 sends in a row span at least n intervals less the slack.
+        overdue = now - self.next_at
+        if overdue <= self.slack:
+            slot = self.next_at
+        elif overdue <= self.interval:
+            slot = now - self.slack
+        else:
+            slot = now
         self.next_at = slot + self.interval
         return max(0.0, slot - now)
 

@@ -255,6 +255,9 @@ class Sender:
         report = SendReport()
         if self._stopping:
             return report
+        due = await self._db.read(outbox.next_due_at)
+        if due is None or due > self._clock():
+            return report  # nothing due: no write transaction for an idle tick
         async with self._pass:
             tasks: set[asyncio.Task[None]] = set()
             # The next batch is claimed while the second half of this one goes out, so a
