@@ -10,46 +10,74 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.domain.models import Article, ChatKind, Subscription
+from bot.domain.models import Article, DeliveryMode
 from storage.articles import _ARTICLE_COLUMNS, _row_to_article
-from storage.subscriptions import select_subscription
-from storage.timestamps import from_db_optional, to_db
+from storage.timestamps import from_db, from_db_optional, to_db
 
 
 @dataclass(frozen=True, slots=True)
 class DigestSubscriber:
-    """A subscription that takes digests, with what the job needs besides."""
+    """A subscription that takes digests: its schedule and what the job needs besides (its
+    rules are read only when its digest is due)."""
 
-    subscription: Subscription
-    chat_kind: ChatKind
-    language: str | None
+    subscription_id: int
+    chat_id: int
+    thread_id: int
+    mode: DeliveryMode  # DAILY or WEEKLY
+    digest_time: str  # "HH:MM"
+    digest_weekday: int  # Monday 0
+    timezone: str | None
+    since: datetime
     last_digest_end: datetime | None
+    language: str | None
 
 
-def digest_subscribers(connection: sqlite3.Connection) -> list[DigestSubscriber]:
-    """Every active, unpaused daily or weekly subscription of an active chat (channels have
-    no digests)."""
+# A digest period is at least 23 hours long (a day, less one on a clock-change night), so a
+# subscription whose last digest ended later than that ago is not due yet, unless its
+# settings changed since (a digest time moved later the same day).
+_SUBSCRIBERS = """
+SELECT s.id, s.chat_id, s.thread_id, s.mode, s.digest_time, s.digest_weekday, s.timezone,
+       s.since, s.last_digest_end, c.language
+FROM subscriptions s JOIN chats c ON c.id = s.chat_id
+WHERE s.mode IN ('daily', 'weekly') AND s.paused = 0 AND c.active = 1 AND c.kind != 'channel'
+  AND (s.last_digest_end IS NULL OR s.last_digest_end <= :cutoff
+       OR s.updated_at > s.last_digest_end)
+ORDER BY s.id
+"""
+MIN_PERIOD = timedelta(hours=23)
+
+
+def digest_subscribers(connection: sqlite3.Connection, *, now: datetime) -> list[DigestSubscriber]:
+    """The active, unpaused daily or weekly subscriptions of active chats (channels have no
+    digests) whose digest may be due at ``now``."""
+    rows = connection.execute(_SUBSCRIBERS, {"cutoff": to_db(now - MIN_PERIOD)}).fetchall()
+    return [
+        DigestSubscriber(
+            subscription_id=row[0],
+            chat_id=row[1],
+            thread_id=row[2],
+            mode=DeliveryMode(row[3]),
+            digest_time=row[4],
+            digest_weekday=row[5],
+            timezone=row[6],
+            since=from_db(row[7]),
+            last_digest_end=from_db_optional(row[8]),
+            language=row[9],
+        )
+        for row in rows
+    ]
+
+
+def followed_regions(connection: sqlite3.Connection, subscription_id: int) -> set[str]:
+    """The regions any rule of the subscription names."""
     rows = connection.execute(
-        "SELECT s.chat_id, s.thread_id, s.last_digest_end, c.kind, c.language"
-        " FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
-        " WHERE s.mode IN ('daily', 'weekly') AND s.paused = 0 AND c.active = 1"
-        " AND c.kind != 'channel' ORDER BY s.id"
-    ).fetchall()
-    found: list[DigestSubscriber] = []
-    for row in rows:
-        subscription = select_subscription(connection, row["chat_id"], row["thread_id"])
-        if subscription is not None:
-            found.append(
-                DigestSubscriber(
-                    subscription,
-                    ChatKind(row["kind"]),
-                    row["language"],
-                    from_db_optional(row["last_digest_end"]),
-                )
-            )
-    return found
+        "SELECT DISTINCT x.region_code FROM rule_regions x"
+        " JOIN subscription_rules r ON r.id = x.rule_id WHERE r.subscription_id = ?",
+        (subscription_id,),
+    )
+    return {row[0] for row in rows.fetchall()}
 
 
 _MATCHING = f"""

@@ -6,7 +6,7 @@ the admins told through the outbox."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
@@ -21,7 +21,7 @@ from bot.telegram.i18n import build_i18n
 from handlers.channels import error_text
 from storage import channels as channel_units
 from storage.outbox import claim_due, counts, enqueue
-from tests.bot_harness import NOW, BotHarness, running_bot
+from tests.bot_harness import NOW, BotHarness, FeedItem, running_bot
 from tests.conftest import SettingsFactory
 from tests.telegram_stand import Person, StandChat, TelegramStand
 from tests.telegram_stand.html_rules import parse_html
@@ -177,6 +177,7 @@ async def test_mode_rules_and_signature_are_set_in_one_line_each(owned_bot: BotH
         ("/channel_mode @irk_industry instant gap soon", "«soon» — не промежуток времени"),
         ("/channel_mode @irk_industry instant gap 2d", "Промежуток между постами — не больше"),
         ("/channel_mode @irk_industry instant tz Mars/Base", "«Mars/Base» — не часовой пояс"),
+        ("/channel_mode @irk_industry instant tz ../../etc/passwd", "«../../etc/passwd» — не"),
         ("/channel_mode @elsewhere instant", "Канал @elsewhere не подключён."),
         ("/channel_rules @irk_industry RU-IRK nonsense", "Не знаю «nonsense». Регионы — коды"),
         ("/channel_rules irk_industry", "Напишите так: /channel_rules @канал RU-IRK"),
@@ -342,3 +343,37 @@ def test_a_missing_right_in_words(language: str, text: str) -> None:
 )
 def test_which_refusals_mean_the_right_is_gone(description: str, refused: bool) -> None:
     assert posting_refused(description) is refused
+
+
+BAM = FeedItem(
+    "bam",
+    "РЖД заявили, что протяженность путей БАМа в Иркутской области увеличится",
+    published=NOW + timedelta(minutes=20),
+    description="Строительство вторых путей ведется в Приангарье.",
+)
+
+
+async def test_a_batched_channel_gets_its_card_at_its_slot(owned_bot: BotHarness) -> None:
+    olga, chat = owner(owned_bot)
+    channel = owned_bot.stand.channel("Промышленность Приангарья", username="irk_industry")
+    await owned_bot.seed_articles()  # the sources' first fetch: old news, pushed to nobody
+    for command in (
+        "/channel_add @irk_industry",
+        "/channel_rules @irk_industry RU-IRK",
+        "/channel_mode @irk_industry batched 09:00,18:00",
+        "/channel_signature @irk_industry Подписывайтесь: @irk_industry",
+    ):
+        await say(owned_bot, olga, chat, command)
+
+    owned_bot.clock.advance(timedelta(minutes=30))  # 14:30 in Irkutsk
+    assert (await owned_bot.seed_articles([BAM])).planned_deliveries == 1
+    await owned_bot.runtime.sender.run_once()
+    assert owned_bot.stand.messages_in(channel) == []  # it waits for 18:00 in Irkutsk
+
+    owned_bot.clock.set(datetime(2024, 6, 10, 10, 0, tzinfo=UTC))  # 18:00 in Irkutsk
+    await owned_bot.runtime.sender.run_once()
+    [post] = owned_bot.stand.messages_in(channel)
+    lines = (post.text or "").split("\n")
+    assert lines[:2] == [BAM.title, "#Иркутская_область #Региональные_новости"]
+    assert lines[-1] == "Подписывайтесь: @irk_industry"
+    assert lines[-2].endswith(" · 10.06.2024 14:20")  # published, on Irkutsk's clock

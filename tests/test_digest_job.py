@@ -110,3 +110,28 @@ async def test_the_bot_sends_the_digest_the_strict_api_accepts(harness: BotHarne
         line for message in sent for line in (message.text or "").split("\n") if " · " in line
     ]
     assert sum(line.startswith("10.06 · Новость ") for line in digest_lines) == 40
+
+
+async def test_a_digest_time_moved_later_the_same_day_still_comes_that_day(
+    harness: BotHarness,
+) -> None:
+    chat = await subscribe_to_a_daily_digest(harness)
+    digest_job = job(harness)
+    harness.clock.set(NINE_IN_IRKUTSK)
+    assert (await digest_job.run_once()).due == 1  # today's 09:00 (nothing new yet)
+
+    harness.clock.advance(timedelta(hours=1))
+    subscription = await harness.subscription(chat.id)
+    assert subscription is not None
+    await SubscriptionRepository(harness.runtime.ingest.database).update_settings(
+        subscription.id, now=harness.clock(), digest_time="18:00"
+    )
+    await harness.seed_articles(
+        [FeedItem("late", "Новость после девяти", NINE_IN_IRKUTSK + timedelta(minutes=30))]
+    )
+    harness.clock.set(NINE_IN_IRKUTSK + timedelta(hours=9) - timedelta(minutes=1))
+    assert (await digest_job.run_once()).due == 0  # 17:59 in Irkutsk
+    harness.clock.advance(timedelta(minutes=1))
+    assert (await digest_job.run_once()).sent == 1  # 18:00: what came since 09:00
+    [body] = await digests_due(harness)
+    assert "11.06 · Новость после девяти" in parse_html(body).text.split("\n")
