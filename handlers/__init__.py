@@ -11,11 +11,15 @@ The composition root calls::
 Handlers take their services by parameter name from the dispatcher's workflow data:
 ``subscriptions`` (:class:`bot.readers.subscriptions.SubscriptionService`), ``reader``
 (:class:`bot.readers.reading.NewsReader`), ``catalog`` (:class:`bot.readers.catalog.Catalog`) and
-``admin_ids`` (``frozenset[int]``, the owners: :class:`handlers.filters.IsAdmin`) and
-``channels`` (:class:`bot.delivery.channels.ChannelService`). A multi-step dialogue takes
-aiogram's ``state: FSMContext``; its state is kept in the database (the composition root plugs
-in :class:`bot.app.fsm.SqliteStorage`), so data must be plain JSON. The bot needs no default
-parse mode: every message says its own (HTML, see :mod:`bot.telegram.formatting`).
+``admin_ids`` (``frozenset[int]``, the owners), ``roles`` (:class:`bot.desk.roles.Roles`: owners
+and editors, asked by :class:`handlers.filters.IsAdmin` and ``IsOwner``), ``channels``
+(:class:`bot.delivery.channels.ChannelService`), ``stats`` (:class:`bot.desk.stats.StatsService`),
+``alerts`` (:class:`bot.desk.alerts.AdminAlerts`) and ``posts``
+(:class:`bot.desk.posts.PostDesk`). A multi-step
+dialogue takes aiogram's ``state: FSMContext``; its state is kept in the database (the
+composition root plugs in :class:`bot.app.fsm.SqliteStorage`), so data must be plain JSON. The
+bot needs no default parse mode: every message says its own (HTML, see
+:mod:`bot.telegram.formatting`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import io
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -18,6 +19,7 @@ from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority
 from bot.domain.models import ChatKind
 from bot.tagging.language import Language
 from storage.audit import recent_audit
+from storage.database import Database
 from storage.outbox import enqueue, mark_failed, mark_sent
 from tests.bot_harness import BotHarness, running_bot
 from tests.conftest import SettingsFactory
@@ -184,3 +186,25 @@ def test_the_chart_is_a_png_of_the_set_size(days: list[Day]) -> None:
 def test_no_days_no_chart() -> None:
     with pytest.raises(ValueError, match="no days"):
         draw_chart([])
+
+
+async def test_delivery_counts_use_the_indexes_of_migration_0006(tmp_path: Path) -> None:
+    """/stats must not scan the whole outbox on the database thread (see storage.stats)."""
+    database = await Database.open(tmp_path / "db.sqlite3")
+    try:
+
+        def plans(conn: sqlite3.Connection) -> str:
+            found = []
+            for sql in (
+                "SELECT COUNT(*) FROM deliveries WHERE state = 'sent' AND sent_at >= 'x'",
+                "SELECT COUNT(*) FROM deliveries WHERE state = 'failed'"
+                " AND COALESCE(first_attempt_at, created_at) >= 'x'",
+            ):
+                found += [str(row[3]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+            return "\n".join(found)
+
+        plan = await database.read(plans)
+    finally:
+        await database.close()
+    assert "deliveries_sent_at" in plan
+    assert "deliveries_failed_at" in plan

@@ -21,3 +21,9 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_subject ON audit_log (subject, at);
+
+-- /stats (storage/stats.py) counts deliveries by when they were sent or failed; without these
+-- it scans the whole outbox on the database thread, which every other query then waits for.
+CREATE INDEX deliveries_sent_at ON deliveries (sent_at) WHERE state = 'sent';
+CREATE INDEX deliveries_failed_at ON deliveries (COALESCE(first_attempt_at, created_at))
+    WHERE state = 'failed';
