@@ -108,6 +108,9 @@ class RevisionPass:
     async def run_once(self, stopped: Callable[[], bool] = lambda: False) -> RevisionReport:
         report = RevisionReport()
         now = self._clock()
+        due = await self._db.read(units.next_revision_at)
+        if due is None or due > now:
+            return report  # nothing due: no write transaction for an idle tick
         items = await self._db.write(
             lambda c: units.claim_revisions(c, now=now, limit=self._batch)
         )

@@ -257,6 +257,7 @@ class Sender:
             return report
         due = await self._db.read(outbox.next_due_at)
         if due is None or due > self._clock():
+            await self._revise(stop)  # the outbox is idle: edits and retractions only
             return report  # nothing due: no write transaction for an idle tick
         async with self._pass:
             tasks: set[asyncio.Task[None]] = set()
@@ -281,11 +282,14 @@ class Sender:
                     await self._put_back(await claiming)
                 if tasks:
                     await asyncio.gather(*tasks, return_exceptions=True)
-            if self._revisions is not None and not self._stopped(stop):
-                # Lowest priority: edits and retractions once what was due has gone out.
-                await self._revisions.run_once(lambda: self._stopped(stop))
+            await self._revise(stop)  # lowest priority: after what was due has gone out
         self._add_to_totals(report)
         return report
+
+    async def _revise(self, stop: asyncio.Event | None) -> None:
+        """Edits and retractions of delivered messages (``delivery_revisions``), if any."""
+        if self._revisions is not None and not self._stopped(stop):
+            await self._revisions.run_once(lambda: self._stopped(stop))
 
     async def _claim(self) -> list[OutboxItem]:
         now = self._clock()
