@@ -151,7 +151,9 @@ async def test_data_json_cannot_hold_is_refused_and_nothing_changes(database: Da
 async def test_reads_after_the_first_come_from_memory(database: Database) -> None:
     storage = SqliteStorage(database, clock=ManualClock(NOW))
     statements: list[str] = []
+    # Reads and writes go through two connections (storage.database): trace both.
     await database.read(lambda connection: connection.set_trace_callback(statements.append))
+    await database.write(lambda connection: connection.set_trace_callback(statements.append))
     try:
         for _ in range(3):
             assert await storage.get_state(OLGA) is None  # a stranger: nothing going on
@@ -160,6 +162,7 @@ async def test_reads_after_the_first_come_from_memory(database: Database) -> Non
             assert await storage.get_state(OLGA) == "Draft:title"
     finally:
         await database.read(lambda connection: connection.set_trace_callback(None))
+        await database.write(lambda connection: connection.set_trace_callback(None))
 
     selects = [s for s in statements if s.startswith("SELECT state")]
     assert len(selects) == 2  # the first miss, and the read inside set_state's write
