@@ -25,9 +25,15 @@ from bot.domain.delivery import (
 )
 from storage.timestamps import from_db, from_db_optional, to_db, utc_now
 
+NEWS_MAX_AGE = timedelta(days=3)
+"""An article published longer ago than this is not news: it is stored (``/latest``,
+digests) but pushed to nobody, whichever way it arrived late (a feed that re-dates or
+re-lists its archive, an address change that makes old items look new)."""
+
 _PLAN = """
 WITH article AS (
-    SELECT id, story_id, published_at, section_slug FROM articles WHERE id = :article
+    SELECT id, story_id, published_at, section_slug FROM articles
+    WHERE id = :article AND published_at >= :fresh_since
 ),
 unmatched_rules (rule_id) AS (
     SELECT rule_id FROM rule_regions GROUP BY rule_id HAVING MAX(region_code IN
@@ -88,16 +94,18 @@ def plan_article_deliveries(
     now: datetime,
     quiet_until: QuietRule | None = None,
     next_slot: SlotRule | None = None,
+    max_age: timedelta = NEWS_MAX_AGE,
 ) -> int:
     """Plan one delivery per matching active, unpaused subscription for each new article
     (stored in the same transaction), deduped by story; returns the rows planned.
 
     A subscription matches when any of its rules does (regions × sections × topics, an empty
     part meaning "any") and the article was not published before the subscription began
-    (``since``): no backlog for a new subscriber. Digest-mode subscriptions get no row here
-    (the digest job builds theirs). One set-based ``INSERT … SELECT`` whatever the number of
-    chats (one per article); the unique key drops a second article of a story already
-    planned for a chat.
+    (``since``): no backlog for a new subscriber; nor for anyone when the article was
+    published more than ``max_age`` before ``now`` (:data:`NEWS_MAX_AGE`). Digest-mode
+    subscriptions get no row here (the digest job builds theirs). One set-based ``INSERT …
+    SELECT`` whatever the number of chats (one per article); the unique key drops a second
+    article of a story already planned for a chat.
 
     Instant pushes are due ``now``, or when the subscription's quiet hours end
     (``quiet_until``, evaluated once per distinct zone and window, not per chat). Channels
@@ -121,6 +129,7 @@ def plan_article_deliveries(
         "holds": json.dumps(holds),
         "channels": json.dumps(_channel_due(connection, now, next_slot)),
         "now": to_db(now),
+        "fresh_since": to_db(now - max_age),
         "channel": int(Priority.CHANNEL),
         "instant": int(Priority.INSTANT),
     }

@@ -17,9 +17,11 @@ from storage.database import Database
 from storage.subscriptions import SubscriptionRepository
 from storage.timestamps import from_db
 from tests.conftest import SettingsFactory
+from tests.test_cli import json_lines, run_cli
 from tests.web_stand import WebStand
 
 NOW = datetime(2024, 6, 10, 6, 0, tzinfo=UTC)  # 14:00 in Irkutsk
+PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 OLD_NEWS = ("Иркутские экспортеры леса вышли на рынок Китая", "Предприятия Иркутской области")
 RAILWAY = (
@@ -159,3 +161,39 @@ async def test_a_new_story_is_planned_once_for_each_matching_chat_and_never_the_
         else:
             assert from_db(due_at) == NOW + timedelta(minutes=20)
     assert len({rows[0][0] for rows in planned.values()}) == 1  # one story
+
+
+async def test_the_ingest_command_says_how_many_deliveries_it_planned(
+    web_stand: WebStand, tmp_path: Path
+) -> None:
+    """``regionews ingest`` as a process, twice: the first pass (every source's first fetch)
+    plans nothing; the second plans the new story for the one reader it matches."""
+    env = {
+        "PYTHONPATH": PROJECT_ROOT,
+        "DATABASE_PATH": str(tmp_path / "regionews.sqlite3"),
+        "SOURCES_FILE": str(tmp_path / "sources.toml"),
+        "FETCH_ALLOW_PRIVATE": "true",
+        "PARSE_WORKERS": "1",
+    }
+    two_sources(tmp_path / "sources.toml", web_stand)
+    now = datetime.now(UTC)
+    old = [("old-1", *OLD_NEWS, now - timedelta(hours=2))]
+    web_stand.add("/export38.rss", rss(old))
+    web_stand.add("/baikal.rss", rss([]))
+    code, out, err = await run_cli("ingest", cwd=tmp_path, env=env)
+    assert code == 0, err
+    assert "Deliveries planned: 0" in out.splitlines()
+
+    database = await Database.open(tmp_path / "regionews.sqlite3")
+    try:
+        await subscribe(database, 101, since=now - timedelta(days=1), regions=["RU-IRK"])
+        await subscribe(database, 102, since=now - timedelta(days=1), regions=["RU-LIP"])
+    finally:
+        await database.close()
+    web_stand.add("/export38.rss", rss([*old, ("rail-1", *RAILWAY, now)]))
+    web_stand.add("/baikal.rss", rss([("rail-b", *RAILWAY, now)]))
+    code, out, err = await run_cli("ingest", "--json", cwd=tmp_path, env=env)
+    assert code == 0, err
+    planned = {line["source"]: line["planned"] for line in json_lines(out) if "status" in line}
+    assert sorted(planned.values()) == [0, 1]  # the second source's story was already planned
+    assert sorted(deliveries(tmp_path / "regionews.sqlite3")) == [101]

@@ -184,7 +184,13 @@ async def test_a_migrated_group_takes_its_deliveries_along(db: Database) -> None
     assert await claim(db) == [(-1009, "a")]
 
 
-async def store(db: Database, number: int, *, regions: Sequence[str] = ("RU-IRK",)) -> int:
+async def store(
+    db: Database,
+    number: int,
+    *,
+    regions: Sequence[str] = ("RU-IRK",),
+    age: timedelta = timedelta(minutes=1),
+) -> int:
     title = f"Иркутские лесопромышленники открыли завод №{number}"
     draft = ArticleDraft(
         identity_key=f"t:{number}",
@@ -195,7 +201,7 @@ async def store(db: Database, number: int, *, regions: Sequence[str] = ("RU-IRK"
         teaser="",
         text="",
         image_url=None,
-        published_at=NOW - timedelta(minutes=1),
+        published_at=NOW - age,
         fetched_at=NOW,
         section="regional",
         regions=tuple(regions),
@@ -368,3 +374,15 @@ async def test_an_article_matches_a_subscription_when_any_rule_matches_every_par
     await repository.delete_rule(subscription.id, subscription.rules[0].id, now=NOW)
     article = await store(db, 1, regions=ARTICLE_REGIONS)
     assert await DeliveryPlanner().plan_stored(db, [article], now=NOW) == int(matches)
+
+
+async def test_an_article_published_days_ago_is_stored_but_pushed_to_nobody(db: Database) -> None:
+    repository = SubscriptionRepository(db)
+    await repository.ensure_for_chat(
+        7, 0, kind=ChatKind.PRIVATE, title="", language=None, now=NOW - timedelta(days=30)
+    )
+    planner = DeliveryPlanner()
+    stale = await store(db, 1, age=timedelta(days=3, minutes=1))
+    assert await planner.plan_stored(db, [stale], now=NOW) == 0
+    fresh = await store(db, 2, age=timedelta(days=2, hours=23))
+    assert await planner.plan_stored(db, [fresh], now=NOW) == 1
