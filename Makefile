@@ -45,3 +45,5 @@ bench: install-dev
 	$(PY) -m bench.bench_tagging
 	$(PY) -m bench.bench_bot
 	$(PY) -m bench.bench_fanout
+	$(PY) -m bench.bench_cli $(SHARED)/corpus/feeds/real
+	$(PY) -m bench.bench_sender

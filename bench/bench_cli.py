@@ -9,7 +9,7 @@ next to this Python, else ``python -m bot``) in a child process:
 
 Prints the figures and the targets; exits non-zero on a miss.
 
-    python -m bench.bench_cli ../shared/corpus/feeds/real [--feeds 200] [--repeat 5]
+    python -m bench.bench_cli [../shared/corpus/feeds/real] [--feeds 200] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -88,14 +88,22 @@ def run(corpus: Path, feeds: int, hosts: int, repeat: int) -> bool:
 
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "bench.feed_server", str(corpus), str(port), str(hosts)],
+            [
+                sys.executable,
+                "-m",
+                "bench.feed_server",
+                str(corpus.resolve()),
+                str(port),
+                str(hosts),
+            ],
             cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,
             text=True,
         )
         try:
             assert server.stdout is not None
-            server.stdout.readline()  # "ready"
+            if server.stdout.readline().strip() != "ready":
+                raise SystemExit(f"the feed server did not start (corpus {corpus})")
             sources = folder / "sources.toml"
             sources.write_text(
                 "".join(
@@ -115,9 +123,11 @@ def run(corpus: Path, feeds: int, hosts: int, repeat: int) -> bool:
             started = time.perf_counter()
             _, first = timed(ingest, cwd=folder, env=environment)
             print(
-                f"first pass (untimed target): {time.perf_counter() - started:.2f} s,"
+                f"first pass (untimed, stores them): {time.perf_counter() - started:.2f} s,"
                 f" {dict(statuses(first))}"
             )
+            if statuses(first) != Counter({"new": feeds}):
+                raise SystemExit("the first pass did not store every feed: see the figures")
             ingest_runs: list[float] = []
             all_304 = True
             for _ in range(repeat):
@@ -137,11 +147,20 @@ def run(corpus: Path, feeds: int, hosts: int, repeat: int) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("corpus", type=Path, help="folder of feed files (e.g. corpus/feeds/real)")
+    parser.add_argument(
+        "corpus",
+        type=Path,
+        nargs="?",
+        default=Path("../shared/corpus/feeds/real"),
+        help="folder of feed files (default ../shared/corpus/feeds/real)",
+    )
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    if not args.corpus.is_dir():
+        print(f"bench_cli: no corpus folder at {args.corpus}: give its path")
+        return 2
     return 0 if run(args.corpus, args.feeds, args.hosts, args.repeat) else 1
 
 

@@ -344,7 +344,8 @@ async def start_worker(database_path: Path, stand: TelegramStand) -> asyncio.sub
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
-    await asyncio.wait_for(process.stdout.readline(), timeout=60)
+    if not await asyncio.wait_for(process.stdout.readline(), timeout=60):
+        raise SystemExit(f"the sender process exited with {await process.wait()} at start")
     return process
 
 
@@ -367,7 +368,8 @@ async def bench_crash(count: int, kills: int, seed: int) -> bool:
                 process = await start_worker(path, stand)
                 while len(log.accepted()) < mark and process.returncode is None:  # noqa: ASYNC110
                     await asyncio.sleep(chance.uniform(0.001, 0.03))  # a random moment
-                process.kill()
+                if process.returncode is None:
+                    process.kill()
                 await process.wait()
             process = await start_worker(path, stand)
             deadline = time.monotonic() + count / LIMIT * 2 + 60

@@ -4,6 +4,7 @@ manual clock shared by the stand's flood limits, the pacer and the outbox's wall
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,15 +20,14 @@ from bot.delivery.rendering import CardRenderer
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle
 from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority, broadcast_key
-from bot.domain.models import ArticleDraft, ChatKind
+from bot.domain.models import ChatKind
 from bot.readers.catalog import Catalog
 from bot.readers.subscriptions import Choices, SubscriptionService
 from bot.telegram.session import JsonAiohttpSession
 from storage import outbox
-from storage.article_writer import save_drafts
 from storage.database import Database
 from storage.reference import ReferenceRepository
-from storage.sending import article_for_card
+from storage.timestamps import to_db
 from tests.telegram_stand import ManualClock, RateLimits, StandChat, TelegramStand
 
 START = datetime(2026, 3, 17, 6, 0, tzinfo=UTC)
@@ -85,28 +85,31 @@ class DeliveryRig:
         return await self.database.write(lambda c: outbox.enqueue(c, rows, now=now))
 
     async def store_article(self, *, title: str, image_url: str | None = None) -> tuple[int, int]:
-        """An Irkutsk article as ingest stores it; (article id, story id)."""
-        now = self.now()
-        draft = ArticleDraft(
-            identity_key=f"test:{title}",
-            guid=None,
-            url=f"https://irk.example/{abs(hash(title))}",
-            title=title,
-            title_key=title.lower(),
-            teaser="Протяженность путей увеличится на 3,5 тыс. км к 2030 году.",
-            text="",
-            image_url=image_url,
-            published_at=now,
-            fetched_at=now,
-            section="regional",
-            regions=("RU-IRK",),
-            topics=(),
-            content_hash=title,
-        )
-        [saved] = await self.database.write(lambda c: save_drafts(c, None, [draft]))
-        stored = await self.database.read(lambda c: article_for_card(c, saved.article_id))
-        assert stored is not None
-        return stored.id, stored.story_id
+        """An Irkutsk article as ingest stores it (plain inserts in one unit of work);
+        (article id, story id)."""
+        moment = to_db(self.now())
+        url = f"https://irk.example/{abs(hash(title))}"
+        teaser = "Протяженность путей увеличится на 3,5 тыс. км к 2030 году."
+
+        def insert(connection: sqlite3.Connection) -> tuple[int, int]:
+            story = connection.execute(
+                "INSERT INTO stories (title_key, created_at) VALUES (?, ?) RETURNING id",
+                (title.lower(), moment),
+            ).fetchone()[0]
+            article = connection.execute(
+                "INSERT INTO articles (story_id, identity_key, url, title, title_key, teaser,"
+                " image_url, section_slug, published_at, fetched_at, updated_at, content_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'regional', ?, ?, ?, ?) RETURNING id",
+                (story, f"test:{title}", url, title, title.lower(), teaser, image_url)
+                + (moment, moment, moment, title),
+            ).fetchone()[0]
+            connection.execute(
+                "INSERT INTO article_regions (article_id, region_code) VALUES (?, 'RU-IRK')",
+                (article,),
+            )
+            return int(article), int(story)
+
+        return await self.database.write(insert)
 
     async def counts(self) -> dict[str, int]:
         return await self.database.read(outbox.counts)

@@ -26,6 +26,7 @@ from bot.app.runtime import WEBHOOK_PATH
 from storage.database import Database
 from storage.subscriptions import SubscriptionRepository
 from tests.telegram_stand import TelegramStand
+from tests.web_stand import WebStand
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 60.0  # the bot builds its Russian-language machinery before polling
@@ -197,6 +198,66 @@ async def test_bad_connection_settings_stop_the_bot_with_one_clear_line(
     [line] = lost.stderr.splitlines()
     assert line.startswith(f"regionews: cannot reach the Bot API at {closed}")
     assert telegram_stand.calls() == []  # neither got past the token check
+
+
+async def test_a_bot_api_address_where_a_website_answers_gets_one_clear_line(
+    telegram_stand: TelegramStand, web_stand: WebStand, tmp_path: Path
+) -> None:
+    """``TELEGRAM_API_URL`` pointing at a plain web server: it answers, but not in JSON."""
+    website = web_stand.url("").rstrip("/")
+    async with bot_process(tmp_path, telegram_stand, TELEGRAM_API_URL=website) as bot:
+        assert await bot.exit_code(QUICK_EXIT_SECONDS) == EXIT_CONFIG
+    [line] = bot.stderr.splitlines()
+    assert line.startswith(f"regionews: the server at {website} did not answer as a Bot API (")
+    assert line.endswith("): check TELEGRAM_API_URL")
+    assert web_stand.hits(f"/bot{telegram_stand.token}/getMe") == 1
+
+
+async def test_one_bot_per_database_and_a_killed_one_never_blocks_a_restart(
+    telegram_stand: TelegramStand, tmp_path: Path
+) -> None:
+    """A second ``run`` on the same database refuses with one line; ``ingest`` beside the
+    running bot works; after ``kill -9`` the lock is gone with the process."""
+    stand = telegram_stand
+    async with bot_process(tmp_path / "first", stand) as first:
+        await first.until(stand, "long polling", lambda: stand.polling)
+        database = str(first.database_path)
+        token_checks = len(stand.calls("getMe"))
+        async with bot_process(tmp_path / "second", stand, DATABASE_PATH=database) as second:
+            assert await second.exit_code(QUICK_EXIT_SECONDS) == EXIT_CONFIG
+        [line] = second.stderr.splitlines()
+        assert line == (
+            f"regionews: another regionews bot is already running on the database {database}"
+            f" (pid {first.process.pid}): stop it first, or give this one its own DATABASE_PATH"
+        )
+        assert len(stand.calls("getMe")) == token_checks  # refused before any Bot API call
+
+        ingest = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "ingest",
+            cwd=tmp_path / "first",
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_PATH": database},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(ingest.communicate(), QUICK_EXIT_SECONDS)
+        assert ingest.returncode == EXIT_OK, err.decode()
+        assert "No sources to ingest" in out.decode()
+
+        first.process.kill()  # kill -9: no clean-up of any kind
+        await first.process.wait()
+    token_checks = len(stand.calls("getMe"))
+    async with bot_process(tmp_path / "third", stand, DATABASE_PATH=database) as third:
+        anna = stand.user(1001, "Анна")
+        chat = stand.private_chat(anna)
+        await third.until(
+            stand, "its token check", lambda: len(stand.calls("getMe")) > token_checks
+        )
+        await anna.send(chat, "/start")
+        await stand.wait_for_messages(chat, count=2, timeout=10)
+        assert await third.stop() == EXIT_OK
 
 
 async def test_webhook_mode_registers_with_a_secret_and_refuses_a_wrong_one(

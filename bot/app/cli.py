@@ -163,10 +163,12 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings) -> int:
-    """``run``: take the database's process lock, then import and start the Telegram side."""
+    """``run``: check the token is set, take the database's process lock, then import and
+    start the Telegram side."""
     from bot.app import event_loop  # noqa: PLC0415
     from bot.app.process_lock import one_process_per_database  # noqa: PLC0415
 
+    settings.require_token()  # a missing token is said at once, not after importing aiogram
     with one_process_per_database(settings.database_path):
         from bot.app.runtime import run_bot  # noqa: PLC0415  (aiogram: seconds to import)
 

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
                 raise ValueError("expected Telegram user ids separated by commas") from None
         return value
 
+    @field_validator("delivery_retry_deadline", mode="before")
+    @classmethod
+    def _parse_deadline(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_duration(value)
+        return value
+
     @field_validator("fetch_allow_hosts", mode="before")
     @classmethod
     def _split_allowed_hosts(cls, value: Any) -> Any:
@@ -89,7 +96,7 @@ class Settings(BaseSettings):
             AllowList.parse(str(part) for part in value)  # ValueError says which entry
         return value
 
-    @field_validator("default_interval", "delivery_retry_deadline", mode="before")
+    @field_validator("default_interval", mode="before")
     @classmethod
     def _parse_interval(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -5,15 +5,16 @@ the catalogue) and assumes it is the only bot writing there, so a second ``regio
 the same database must not start. ``one_process_per_database`` takes an exclusive
 ``fcntl.flock`` on ``<database>.lock`` for the life of the process: the kernel releases it
 when the process ends in any way (kill -9 included), so a crash never blocks a restart, and
-a leftover lock file means nothing. ``regionews ingest`` and the other commands take no lock:
+a leftover lock file means nothing (on Windows, which has no ``flock``, there is no lock).
+``regionews ingest`` and the other commands take no lock:
 they touch no cache of the bot's, and SQLite serialises their writes with the bot's.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,11 @@ def lock_path(database_path: Path) -> Path:
 @contextlib.contextmanager
 def one_process_per_database(database_path: Path) -> Iterator[None]:
     """Hold the database's process lock; ConfigError (one line) if another process has it."""
+    if sys.platform == "win32":
+        yield
+        return
+    import fcntl  # noqa: PLC0415  (POSIX only)
+
     path = lock_path(database_path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
