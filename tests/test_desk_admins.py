@@ -318,3 +318,33 @@ A_BOT = {"id": 4005, "is_bot": True, "first_name": "Бот"}
 )
 def test_whom_a_message_points_at(message: Message, expected: Person | Hidden | None) -> None:
     assert person_of(message) == expected
+
+
+async def test_an_owner_replies_admins_add_to_a_forwarded_message(desk: BotHarness) -> None:
+    olga, _maria, _ivan = people(desk)
+    olga_chat = desk.stand.private_chat(olga)
+    await desk.send(olga, olga_chat, "/start")
+    forwarded = {
+        "message_id": 89_999,
+        "date": 1_700_000_000,
+        "chat": {"id": OWNER_ID, "type": "private", "first_name": "Ольга"},
+        "from": {"id": OWNER_ID, "is_bot": False, "first_name": "Ольга"},
+        "text": "Текст Петра",
+        "forward_origin": {
+            "type": "user",
+            "date": 1_700_000_000,
+            "sender_user": {"id": 4004, "is_bot": False, "first_name": "Пётр"},
+        },
+    }
+    command = {
+        "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+        "reply_to_message": forwarded,
+    }
+
+    await feed_message(desk, OWNER_ID, "/admins add", command)
+
+    answer = desk.stand.messages_in(olga_chat)[-1]
+    assert answer.text is not None and answer.text.startswith("Добавлен редактор: Пётр (4004).")
+    assert await editors(desk) == [4004]
+    [entry] = await audit(desk)
+    assert entry.after == {"role": "editor", "name": "Пётр", "added_by": OWNER_ID}
