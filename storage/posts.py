@@ -45,6 +45,7 @@ class RevisionItem:
     chat_id: int
     chat_kind: str
     delivery_state: str
+    delivery_due_at: datetime
     message_id: int | None
     article_id: int | None
     language: str
@@ -303,12 +304,13 @@ def delivery_counts(conn: sqlite3.Connection, article_id: int | None) -> Deliver
 def enqueue_revisions(
     conn: sqlite3.Connection, post_id: int, article_id: int, action: str, *, now: datetime
 ) -> int:
-    """One revision per message of the article that was sent (or is being sent: the
-    revision waits for its answer); returns how many."""
+    """One revision per message of the article that was sent, is being sent or is still
+    waiting (quiet hours, a channel's slot): the revision waits for its answer, so a message
+    rendered before the change (the sender caches cards) is corrected too. Returns how many."""
     return conn.execute(
         "INSERT INTO delivery_revisions (delivery_id, post_id, action, due_at, created_at)"
         " SELECT id, ?, ?, ?, ? FROM deliveries"
-        " WHERE article_id = ? AND state IN ('sent', 'sending')",
+        " WHERE article_id = ? AND state IN ('sent', 'sending', 'pending')",
         (post_id, action, to_db(now), to_db(now), article_id),
     ).rowcount
 
@@ -333,7 +335,8 @@ def claim_revisions(conn: sqlite3.Connection, *, now: datetime, limit: int) -> l
         (to_db(now + REVISION_LEASE), chosen),
     )
     rows = conn.execute(
-        "SELECT r.id, r.delivery_id, r.action, d.chat_id, c.kind, d.state, d.message_id,"
+        "SELECT r.id, r.delivery_id, r.action, d.chat_id, c.kind, d.state, d.due_at,"
+        " d.message_id,"
         " d.article_id, COALESCE(c.language, 'ru'),"
         " COALESCE((SELECT s.timezone FROM subscriptions s"
         "   WHERE s.chat_id = d.chat_id AND s.thread_id = d.thread_id),"
@@ -354,13 +357,14 @@ def claim_revisions(conn: sqlite3.Connection, *, now: datetime, limit: int) -> l
             chat_id=row[3],
             chat_kind=row[4],
             delivery_state=row[5],
-            message_id=row[6],
-            article_id=row[7],
-            language=row[8],
-            timezone=row[9],
-            signature=row[10],
-            sent_at=from_db_optional(row[11]),
-            attempts=row[12],
+            delivery_due_at=from_db(row[6]),
+            message_id=row[7],
+            article_id=row[8],
+            language=row[9],
+            timezone=row[10],
+            signature=row[11],
+            sent_at=from_db_optional(row[12]),
+            attempts=row[13],
         )
         for row in rows
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ import pytest_asyncio
 from bot.app.config import Settings
 from bot.desk.posts import BadTime, parse_when
 from bot.domain.clock import ManualClock
+from bot.domain.posts import PostFields
 from bot.tagging.language import Language
 from bot.telegram.post_html import clean_html
 from handlers.posts import PostAction
@@ -252,6 +254,53 @@ async def test_an_edit_reaches_every_delivered_copy_and_a_retraction_deletes_the
         "post.edit",
         "post.publish",
     ]
+
+
+async def test_an_edit_also_corrects_a_copy_that_waited_for_quiet_hours(
+    desk: BotHarness,
+) -> None:
+    """The sender caches cards: a copy held by quiet hours goes out as first rendered, and
+    the edit's revision, waiting for it, corrects it once it is sent."""
+    irkutsk, _lipetsk, _channel = await readers(desk)
+    stand = desk.stand
+    vera = stand.user(2004, "Вера")
+    night = stand.private_chat(vera)
+    await desk.send(vera, night, "/start region-RU-IRK")
+    # 14:01 in Irkutsk now: Vera's quiet hours hold her copy until 15:00 (07:00 UTC).
+    await desk.runtime.subscriptions.set_quiet_hours(night.id, 0, "13:00", "15:00")
+    seen = len(stand.messages_in(night))
+    olga = owner(desk)
+    preview, post_id = await write_draft(desk, photo=False)
+    await desk.press(olga, preview, button="✅ Опубликовать сейчас")
+    await desk.runtime.sender.run_once()
+    assert TEXT_PLAIN in (stand.messages_in(irkutsk)[-1].text or "")  # rendered and cached
+    assert len(stand.messages_in(night)) == seen
+
+    assert (
+        await desk.runtime.posts.edit(OWNER_ID, post_id, edited(await post_fields(desk, post_id)))
+        == 3
+    )
+    await desk.runtime.sender.run_once()
+    assert "Субсидии удвоены." in (stand.messages_in(irkutsk)[-1].text or "")
+    assert len(stand.messages_in(night)) == seen  # still quiet: nothing sent, nothing edited
+
+    desk.clock.set(datetime(2024, 6, 10, 7, 0, 5, tzinfo=UTC))
+    await desk.runtime.sender.run_once()
+    [held] = stand.messages_in(night)[seen:]
+    assert held.text is not None
+    assert "Субсидии удвоены." in held.text
+    assert TEXT_PLAIN not in held.text
+    assert await desk.runtime.posts.revisions(post_id) == {"done:edited": 3}
+
+
+async def post_fields(desk: BotHarness, post_id: int) -> PostFields:
+    post = await desk.runtime.posts.get(post_id)
+    assert post is not None
+    return post.fields
+
+
+def edited(fields: PostFields) -> PostFields:
+    return replace(fields, body_html="Субсидии <b>удвоены</b>.")
 
 
 async def test_a_retraction_after_48_hours_marks_the_messages_withdrawn(

@@ -13,11 +13,13 @@ retract, sent < 47 h ago      the message is deleted (bots may delete their own 
 retract, older or refused     the text or caption is edited to «Новость отозвана редакцией»
 ============================  ==================================================================
 
-A revision of a message still being sent waits for its answer. 429 pauses the scope as for a
-send and the revision is due after the wait; a network error or 5xx is retried with back-off
-(:data:`MAX_ATTEMPTS` in all); a chat that is gone or any other refusal fails it with
-Telegram's words. Each one is leased when claimed (``storage.posts.claim_revisions``), so a
-crash retries it; edits and deletions done twice change nothing.
+A revision of a message not sent yet (waiting for quiet hours or a channel's slot, or being
+sent) waits for it, then corrects it if it went out as it was before the change. 429 pauses
+the scope as for a send and the revision is due after the wait; a network error or 5xx is
+retried with back-off (:data:`MAX_ATTEMPTS` in all); a chat that is gone or any other refusal
+fails it with Telegram's words. Each one is leased when claimed
+(``storage.posts.claim_revisions``), so a crash retries it; edits and deletions done twice
+change nothing.
 """
 
 from __future__ import annotations
@@ -126,8 +128,9 @@ class RevisionPass:
         return report
 
     async def _revise(self, item: RevisionItem, report: RevisionReport) -> None:
-        if item.delivery_state == "sending":
-            await self._retry(item, report, WAIT_FOR_SEND, "waiting for the send's answer")
+        if item.delivery_state in ("pending", "sending"):  # not sent yet: wait for its answer
+            hold = max(WAIT_FOR_SEND, item.delivery_due_at - self._clock())
+            await self._retry(item, report, hold, "waiting for the message to be sent")
             return
         if item.delivery_state != "sent" or item.message_id is None:
             await self._finish(item, report, "unchanged")  # never reached the chat
