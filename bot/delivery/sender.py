@@ -410,6 +410,7 @@ class Sender:
     async def _post(self, chat_id: int, item: OutboxItem, outgoing: Outgoing) -> int:
         thread_id = item.thread_id or None
         paid = True if self.policy.paid_broadcast else None
+        self._pacer.note_started(paid=self.policy.paid_broadcast)
         if outgoing.as_photo:
             assert outgoing.photo_url is not None
             message = await self._bot.send_photo(
@@ -435,6 +436,7 @@ class Sender:
 
     async def _post_plain(self, chat_id: int, item: OutboxItem, text_html: str) -> int:
         """The message's text without markup (Telegram could not parse the HTML)."""
+        self._pacer.note_started(paid=self.policy.paid_broadcast)
         message = await self._bot.send_message(
             chat_id,
             plain_text(text_html),
