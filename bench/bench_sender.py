@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import random
 import signal
@@ -38,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app.runtime import make_sender_bot
+from bot.app.runtime import make_sender_bot, settle_garbage_collector
 from bot.delivery.pacing import Pacer, PacingLimits
 from bot.delivery.rendering import CardRenderer
 from bot.delivery.sender import Sender, SenderPolicy
@@ -192,6 +193,10 @@ async def stand_server(count: int, limited: bool) -> None:
     async with TelegramStand(limits=RateLimits() if limited else RateLimits.off()) as stand:
         log.wrap(stand)
         chats = stand_chats(stand, count)
+        # Telegram does not stop to collect its garbage; a full collection of this process's
+        # heap (tens of ms) would hold requests and then count them in one burst.
+        gc.collect()
+        gc.disable()
         print(stand.base_url, stand.token, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         copies = Counter(len(stand.messages_in(chat)) for chat in chats)
@@ -250,6 +255,7 @@ async def bench_rate(seconds: float) -> bool:
                 sender, bot = build_sender(
                     database, stand.token, stand.base_url, pacing=PacingLimits(), concurrency=8
                 )
+                settle_garbage_collector()  # as `python -m bot` does once started
                 try:
                     await drain(database, sender, count, seconds=seconds * 2 + 30)
                 finally:

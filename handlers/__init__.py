@@ -15,9 +15,9 @@ Handlers take their services by parameter name from the dispatcher's workflow da
 and editors, asked by :class:`handlers.filters.IsAdmin` and ``IsOwner``), ``channels``
 (:class:`bot.delivery.channels.ChannelService`), ``stats`` (:class:`bot.desk.stats.StatsService`),
 ``alerts`` (:class:`bot.desk.alerts.AdminAlerts`), ``source_desk``
-(:class:`bot.desk.sources.SourceDesk`) and ``broadcasts``
-(:class:`bot.desk.broadcasts.BroadcastDesk`). A multi-step
-dialogue takes aiogram's ``state: FSMContext``; its state is kept in the database (the
+(:class:`bot.desk.sources.SourceDesk`), ``broadcasts``
+(:class:`bot.desk.broadcasts.BroadcastDesk`) and ``posts`` (:class:`bot.desk.posts.PostDesk`).
+A multi-step dialogue takes aiogram's ``state: FSMContext``; its state is kept in the database (the
 composition root plugs in :class:`bot.app.fsm.SqliteStorage`), so data must be plain JSON. The
 bot needs no default parse mode: every message says its own (HTML, see
 :mod:`bot.telegram.formatting`).
@@ -40,6 +40,7 @@ from handlers import (
     control,
     fallback,
     my,
+    posts,
     reading,
     settings,
     sources,
@@ -75,6 +76,7 @@ ROUTER_FACTORIES: tuple[RouterFactory, ...] = (
     channels.build_router,
     sources.build_router,
     admins.build_router,
+    posts.build_router,
     stats.build_router,
     broadcast.build_router,
     fallback.build_router,

@@ -177,3 +177,18 @@ def test_send_order_is_priority_then_due_time_then_row() -> None:
         4,
         1,
     ]
+
+
+def test_a_send_that_left_late_holds_the_one_a_window_later() -> None:
+    """Telegram counts a message when it arrives: if one went out 50 ms after its slot, the
+    send 30 later waits a second from when it actually went, not from its slot."""
+    clock = ManualClock(0.0)
+    subject = pacer(clock, global_per_second=10.0, margin=0.0)
+    started = []
+    for chat_id in range(11):
+        clock.advance(subject.reserve(chat_id, "private"))
+        if chat_id == 0:
+            clock.advance(0.05)  # the event loop was busy: the request left late
+        subject.note_started()
+        started.append(clock())
+    assert started[10] - started[0] >= 1.0

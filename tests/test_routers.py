@@ -111,6 +111,7 @@ def test_every_build_gives_new_routers_in_order_with_the_fallback_last() -> None
         "handlers.channels",
         "handlers.sources",
         "handlers.admins",
+        "handlers.posts",
         "handlers.stats",
         "handlers.broadcast",
         "handlers.fallback",

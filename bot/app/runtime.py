@@ -40,10 +40,12 @@ from bot.delivery.channels import ChannelService
 from bot.delivery.digests import DigestJob
 from bot.delivery.pacing import Pacer, PacingLimits
 from bot.delivery.rendering import CardRenderer
+from bot.delivery.revisions import RevisionPass
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle, pace_handler_bot
 from bot.desk.alerts import AdminAlerts, bot_sender
 from bot.desk.broadcasts import PROGRESS_EVERY, BotBoard, BroadcastDesk
+from bot.desk.posts import PUBLISH_DUE_EVERY, PostDesk
 from bot.desk.roles import Roles
 from bot.desk.sources import SourceDesk
 from bot.desk.stats import StatsService
@@ -154,6 +156,7 @@ class BotRuntime:
     alerts: AdminAlerts
     stats: StatsService
     broadcasts: BroadcastDesk
+    posts: PostDesk
     ingest_job: IngestJob
     sender: Sender
     jobs: tuple[Job, ...]
@@ -297,6 +300,14 @@ async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in o
                 clock=clock,
             )
             stats = StatsService(ingest.database, clock=clock)
+            posts = PostDesk(
+                ingest.database,
+                language=language,
+                names=catalog,
+                default_section=reference.sections[0].slug,
+                default_zone=settings.default_timezone,
+                clock=clock,
+            )
             alerts = AdminAlerts(
                 bot_sender(bot),
                 chat_id=settings.error_chat_id,
@@ -319,6 +330,7 @@ async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in o
                 alerts=alerts,
                 stats=stats,
                 broadcasts=broadcasts,
+                posts=posts,
             )
             dispatcher.update.outer_middleware(in_flight)
             # aiogram's FSM reads the state of every update from the database: that read is
@@ -345,6 +357,13 @@ async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in o
                     retry_deadline=timedelta(seconds=settings.delivery_retry_deadline),
                     paid_broadcast=settings.delivery_paid_broadcast,
                 ),
+                revisions=RevisionPass(
+                    database=ingest.database,
+                    bot=sender_bot,
+                    throttle=throttle,
+                    names=catalog,
+                    clock=clock,
+                ),
             )
             await sender.recover()
             sender_job = PeriodicJob("sender", SENDER_EVERY, sender.run_once)
@@ -356,12 +375,14 @@ async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in o
                 CHANNEL_SLOTS_EVERY,
                 ChannelSlotJob(ingest.database, clock=clock).run_once,
             )
+            posts_job = PeriodicJob("scheduled posts", PUBLISH_DUE_EVERY, posts.publish_due)
             jobs: tuple[Job, ...] = (
                 ingest_job,
                 sender_job,
                 digest_job,
                 channel_job,
                 PeriodicJob("broadcast progress", PROGRESS_EVERY, broadcasts.refresh_all),
+                posts_job,
             )
             scheduler = build_scheduler(jobs, clock=clock)
             if start_scheduler:
@@ -381,6 +402,7 @@ async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in o
                 alerts=alerts,
                 stats=stats,
                 broadcasts=broadcasts,
+                posts=posts,
                 ingest_job=ingest_job,
                 sender=sender,
                 jobs=jobs,

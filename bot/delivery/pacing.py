@@ -37,6 +37,7 @@ MonotonicClock = Callable[[], float]
 
 PRIVATE_KIND = "private"
 GROUP_WINDOW_SECONDS = 60.0
+SLIDING_WINDOW_SECONDS = 1.0
 _EPSILON = 1e-9  # float dust: a wait this short is none
 _PRUNE_EVERY = 4096  # sends between sweeps of chats whose limits have run out
 
@@ -142,6 +143,11 @@ class Pacer:
         self.limits = limits
         self.clock = clock
         self._free = _Spacing(limits.interval(paid=False), limits.late_slack)
+        # When the last sends actually went out: a send that left late must not let the one
+        # a window later count it (Telegram's sliding second sees when it arrived).
+        self._window_sends = max(1, round(limits.global_per_second))
+        self._started: deque[float] = deque(maxlen=self._window_sends)
+        self._window = SLIDING_WINDOW_SECONDS * (1.0 + limits.margin / 2)
         self._paid = _Spacing(limits.interval(paid=True), limits.late_slack)
         self._chats: dict[int, _ChatPace] = {}
         self._global_pause = float("-inf")
@@ -158,7 +164,19 @@ class Pacer:
         """Seconds until a send may go as far as the global limit is concerned."""
         if not self.limits.enabled:
             return 0.0
-        return self._spacing(paid).wait(self.clock())
+        now = self.clock()
+        return max(self._spacing(paid).wait(now), 0.0 if paid else self._window_wait(now))
+
+    def _window_wait(self, now: float) -> float:
+        if len(self._started) < self._window_sends:
+            return 0.0
+        return max(0.0, self._started[0] + self._window - now)
+
+    def note_started(self, *, paid: bool = False) -> None:
+        """A send is going out now (its request is being made): the sliding window counts
+        it from this moment, whatever its slot was."""
+        if self.limits.enabled and not paid:
+            self._started.append(self.clock())
 
     def paused_for(self, chat_id: int) -> float:
         """Seconds a 429 still holds sends to the chat (its own pause, or the global one):
@@ -232,7 +250,8 @@ class Pacer:
         now = self.clock()
         pace = self._chat(chat_id, chat_kind, now)
         chat_delay = max(pace.paused_until - now, self._own_wait(pace, now), 0.0)
-        delay = chat_delay + self._spacing(paid).reserve(now + chat_delay)
+        window = 0.0 if paid else self._window_wait(now + chat_delay)
+        delay = chat_delay + window + self._spacing(paid).reserve(now + chat_delay + window)
         at = now + delay
         if pace.private:
             pace.tokens = self._tokens(pace, now) - 1

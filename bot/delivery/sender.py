@@ -93,6 +93,13 @@ _PHOTO_DESCRIPTIONS = (
 )
 
 
+class Revisions(Protocol):
+    """Edits and retractions of delivered messages (:class:`bot.delivery.revisions.RevisionPass`),
+    run after each pass at the lowest priority."""
+
+    async def run_once(self, stopped: Callable[[], bool] = ...) -> object: ...
+
+
 class ChatKeeper(Protocol):
     """What the sender asks of the subscriber service (``SubscriptionService`` is one)."""
 
@@ -162,8 +169,10 @@ class Sender:
         clock: Clock,
         policy: SenderPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        revisions: Revisions | None = None,
     ) -> None:
         self._db = database
+        self._revisions = revisions
         self._bot = bot
         self._throttle = throttle
         self._pacer = throttle.pacer
@@ -248,6 +257,7 @@ class Sender:
             return report
         due = await self._db.read(outbox.next_due_at)
         if due is None or due > self._clock():
+            await self._revise(stop)  # the outbox is idle: edits and retractions only
             return report  # nothing due: no write transaction for an idle tick
         async with self._pass:
             tasks: set[asyncio.Task[None]] = set()
@@ -272,8 +282,14 @@ class Sender:
                     await self._put_back(await claiming)
                 if tasks:
                     await asyncio.gather(*tasks, return_exceptions=True)
+            await self._revise(stop)  # lowest priority: after what was due has gone out
         self._add_to_totals(report)
         return report
+
+    async def _revise(self, stop: asyncio.Event | None) -> None:
+        """Edits and retractions of delivered messages (``delivery_revisions``), if any."""
+        if self._revisions is not None and not self._stopped(stop):
+            await self._revisions.run_once(lambda: self._stopped(stop))
 
     async def _claim(self) -> list[OutboxItem]:
         now = self._clock()
@@ -394,6 +410,7 @@ class Sender:
     async def _post(self, chat_id: int, item: OutboxItem, outgoing: Outgoing) -> int:
         thread_id = item.thread_id or None
         paid = True if self.policy.paid_broadcast else None
+        self._pacer.note_started(paid=self.policy.paid_broadcast)
         if outgoing.as_photo:
             assert outgoing.photo_url is not None
             message = await self._bot.send_photo(
@@ -419,6 +436,7 @@ class Sender:
 
     async def _post_plain(self, chat_id: int, item: OutboxItem, text_html: str) -> int:
         """The message's text without markup (Telegram could not parse the HTML)."""
+        self._pacer.note_started(paid=self.policy.paid_broadcast)
         message = await self._bot.send_message(
             chat_id,
             plain_text(text_html),

@@ -151,6 +151,8 @@ class PacingMiddleware(BaseRequestMiddleware):
             return await make_request(bot, method)
         kind = chat_kind_of(chat_id)
         await self._throttle.slot(chat_id, kind, count=count)
+        for _ in range(count):
+            self._throttle.pacer.note_started()
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as error:

@@ -34,6 +34,7 @@ from bot.domain.wallclock import zone_of
 from bot.telegram.articles import MAX_MESSAGE_CHARS, Names, shorten
 from bot.telegram.formatting import Bold, Italic, Text, TextLink, as_list
 from bot.telegram.i18n import name_of, speaking
+from bot.telegram.post_html import checked_html
 
 MAX_CAPTION_CHARS = 1024
 TITLE_LIMIT = 300
@@ -82,6 +83,22 @@ def web_url(url: str | None) -> str | None:
     return None
 
 
+def editorial_body(article: Article) -> Text | None:
+    """An editor's post (an article without a source, its ``text`` the editor's checked
+    Telegram HTML, see :mod:`bot.desk.posts`): that text with its formatting, else None."""
+    if article.source_id is not None or not article.text:
+        return None
+    return checked_html(article.text)
+
+
+def editorial_photo(article: Article) -> str | None:
+    """An editor's post keeps its photo as Telegram's ``file_id`` (never a feed's address)."""
+    if article.source_id is not None or not article.image_url:
+        return None
+    image = article.image_url.strip()
+    return None if "://" in image or any(c.isspace() for c in image) else image
+
+
 def local_day_and_time(moment: datetime, zone: str | None) -> str:
     """«04.12.2026 09:05» on the clock of ``zone`` (Moscow when missing or unknown)."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -124,13 +141,17 @@ def render_card(
     if signature:
         footer.append(signature)
 
+    body = editorial_body(article)
+
     def card(teaser_limit: int) -> Text:
         top: list[Text | str] = [heading]
         if tags:
             top.append(tags)
         blocks: list[Text] = [as_list(*top)]
         teaser = shorten(article.teaser, teaser_limit) if teaser_limit else ""
-        if teaser:
+        if body is not None:
+            blocks.append(body)  # an editor's text is never shortened: the desk checks it fits
+        elif teaser:
             blocks.append(Text(teaser))
         blocks.append(as_list(*footer))
         return as_list(*blocks, sep="\n\n")
@@ -140,7 +161,7 @@ def render_card(
         text = card(limit)
         if text.length() <= MAX_MESSAGE_CHARS:
             break
-    photo = web_url(article.image_url)
+    photo = web_url(article.image_url) or editorial_photo(article)
     if photo is not None:
         for limit in _CAPTION_TEASER_LIMITS:
             caption = card(limit)

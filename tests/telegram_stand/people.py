@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .core import StandCore
 from .errors import StandUsageError
-from .html_rules import bot_command_entities
+from .html_rules import bot_command_entities, parse_html
 from .models import (
     ChatKind,
     MemberStatus,
@@ -55,11 +55,14 @@ class Person:
         *,
         thread_id: int | None = None,
         reply_to: StandMessage | None = None,
+        html: bool = False,
     ) -> StandMessage:
         """Write ``text`` in ``chat`` (a topic of a forum with ``thread_id``).
 
         Commands (``/start``, ``/sub@regionews_test_bot``) get ``bot_command`` entities.
         Writing to the bot in a private chat starts the chat, like pressing Start.
+        ``html=True``: ``text`` is Telegram HTML, as a client's formatting toolbar makes it
+        (the message carries the text and its entities).
         """
         self._check_can_see(chat)
         if not text.strip():
@@ -80,9 +83,39 @@ class Person:
             thread_id=thread_id,
             reply_to=reply_to,
         )
+        if html:
+            formatted = parse_html(text)
+            message.text, message.entities = formatted.text, formatted.entity_list()
         self._core.state.store(message)
         if chat.bot_present:
             await self._core.publish("message", message.to_api())
+        return message
+
+    async def send_photo(self, chat: StandChat, *, caption: str | None = None) -> StandMessage:
+        """Send a photo (an upload from the phone) to a private chat with the bot; the bot
+        can send it again by its ``file_id`` (``message.media["photo"][-1]["file_id"]``)."""
+        self._check_can_see(chat)
+        if not chat.is_private:
+            raise StandUsageError("send_photo is for a private chat with the bot")
+        number = self._core.state.next_number("file")
+        stored = StoredFile(f"AgACAgStandPhoto{number:06d}", "photo", 2048, "upload:photo.jpg")
+        self._core.state.files[stored.file_id] = stored
+        base = {"file_id": stored.file_id, "file_unique_id": f"AQAD{stored.file_id[-6:]}"}
+        message = StandMessage(
+            chat=chat,
+            message_id=chat.next_message_id(),
+            sender=self.user,
+            date=self._core.now_date(),
+            media={
+                "photo": [
+                    {**base, "width": 90, "height": 60, "file_size": 2048},
+                    {**base, "width": 1280, "height": 853, "file_size": 2048},
+                ]
+            },
+            caption=caption,
+        )
+        self._core.state.store(message)
+        await self._core.publish("message", message.to_api())
         return message
 
     async def forward_channel_post(
