@@ -21,6 +21,7 @@ from storage.outbox import claim_due, counts, enqueue
 from tests.bot_harness import NOW, OWNER_ID, BotHarness, FeedItem
 from tests.telegram_stand import Person, StandChat
 from tests.telegram_stand.html_rules import parse_html
+from tests.telegram_stand.models import MemberStatus
 
 
 def owner(harness: BotHarness) -> tuple[Person, StandChat]:
@@ -354,3 +355,31 @@ async def test_a_batched_channel_gets_its_card_at_its_slot(owned_bot: BotHarness
     assert lines[:2] == [BAM.title, "#Иркутская_область #Региональные_новости"]
     assert lines[-1] == "Подписывайтесь: @irk_industry"
     assert lines[-2].endswith(" · 10.06.2024 14:20")  # published, on Irkutsk's clock
+
+
+async def test_a_post_refused_for_a_lost_right_pauses_the_channel_through_the_sender(
+    owned_bot: BotHarness,
+) -> None:
+    olga, chat = owner(owned_bot)
+    await owned_bot.send(olga, chat, "/start")  # the bot knows the owner's chat
+    channel = owned_bot.stand.channel("Промышленность Приангарья", username="irk_industry")
+    await owned_bot.seed_articles()  # the sources' first fetch: old news, pushed to nobody
+    for command in ("/channel_add @irk_industry", "/channel_rules @irk_industry RU-IRK"):
+        await say(owned_bot, olga, chat, command)
+    channel.bot_status = MemberStatus.MEMBER  # an admin of the channel took the bot's right
+
+    # the channel, and the owner's own chat (its /start subscribed it to any region)
+    assert (await owned_bot.seed_articles([BAM])).planned_deliveries == 2
+    await owned_bot.runtime.sender.run_once()  # the channel's post: 400, need admin rights
+    assert owned_bot.stand.messages_in(channel) == []
+    assert (await owned_bot.runtime.channels.find("@irk_industry")).paused
+    database = owned_bot.runtime.ingest.database
+    found = await database.read(counts)
+    waiting = await database.write(
+        lambda connection: claim_due(connection, now=NOW + timedelta(hours=2), limit=10)
+    )
+    [notice] = [item for item in waiting if item.priority is Priority.URGENT]
+    assert (notice.chat_id, notice.kind) == (OWNER_ID, DeliveryKind.BROADCAST)
+    assert notice.body is not None
+    assert parse_html(notice.body).text.startswith("⏸ Публикация в Промышленность Приангарья")
+    assert found["failed"] == 1  # that post, with Telegram's reason; the chat stays known

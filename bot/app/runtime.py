@@ -350,6 +350,7 @@ async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in o
                 bot=sender_bot,
                 throttle=throttle,
                 chats=subscriptions,
+                channels=channels,  # a channel whose posting right is gone is paused
                 renderer=CardRenderer(database=ingest.database, names=catalog),
                 clock=clock,
                 policy=SenderPolicy(

@@ -60,6 +60,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions
 
+from bot.delivery.channels import posting_refused
 from bot.delivery.pacing import Scope, is_private, send_order
 from bot.delivery.rendering import Outgoing, Renderer, plain_text
 from bot.delivery.throttle import Sleep, Throttle
@@ -98,6 +99,13 @@ class Revisions(Protocol):
     run after each pass at the lowest priority."""
 
     async def run_once(self, stopped: Callable[[], bool] = ...) -> object: ...
+
+
+class ChannelKeeper(Protocol):
+    """What the sender asks of the channel service (``ChannelService`` is one): pause a
+    channel the bot may no longer post to (pending posts cancelled, admins told once)."""
+
+    async def pause(self, chat_id: int, reason: str) -> bool: ...
 
 
 class ChatKeeper(Protocol):
@@ -170,8 +178,10 @@ class Sender:
         policy: SenderPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         revisions: Revisions | None = None,
+        channels: ChannelKeeper | None = None,
     ) -> None:
         self._db = database
+        self._channels = channels
         self._revisions = revisions
         self._bot = bot
         self._throttle = throttle
@@ -389,8 +399,14 @@ class Sender:
         except TelegramMigrateToChat as error:
             return await self._migrated(item, outgoing, error.migrate_to_chat_id, report)
         except TelegramForbiddenError as error:
-            await self._chat_gone(item, report, describe(error))
+            if self._posting_refused(item, error):
+                await self._channel_refused(item, report, describe(error))
+            else:
+                await self._chat_gone(item, report, describe(error))
         except (TelegramBadRequest, TelegramNotFound) as error:
+            if self._posting_refused(item, error):
+                await self._channel_refused(item, report, describe(error))
+                return None
             return await self._refused(item, outgoing, error, report)
         except (TelegramNetworkError, TelegramServerError, RestartingTelegram) as error:
             await self._failed_for_now(item, report, describe(error))
@@ -512,6 +528,20 @@ class Sender:
             )
         await self._fail(item, report, describe(error))
         return None
+
+    def _posting_refused(self, item: OutboxItem, error: TelegramAPIError) -> bool:
+        """A channel's answer that the bot may no longer post there (a lost admin right, the
+        bot removed): the channel is paused rather than its chat made inactive."""
+        return (
+            self._channels is not None
+            and item.chat_kind == "channel"
+            and posting_refused(error.message)
+        )
+
+    async def _channel_refused(self, item: OutboxItem, report: SendReport, reason: str) -> None:
+        await self._fail(item, report, reason)
+        assert self._channels is not None  # _posting_refused said so
+        await self._channels.pause(item.chat_id, reason)
 
     # recording answers -------------------------------------------------------------------
 
