@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 
-from bot.desk.alerts import AlertGate, Decision
+from bot.desk.alerts import AdminFailureWatch, AlertGate, AlertingChannels, Decision
 from bot.ingest.schedule import FIRST_FETCH_SPREAD
 from bot.tagging.language import Language
 from tests.bot_harness import EXTRA_FEED, BotHarness, running_bot
@@ -165,3 +165,57 @@ async def test_the_ingest_job_tells_the_owners_when_a_source_is_disabled(
         assert texts[0].startswith("⚠️ Источник «extra» отключён: ")
         assert "410" in texts[0]
         assert texts[0].endswith("Подробности — в /sources.")
+
+
+async def test_deliveries_failing_for_good_are_reported_when_they_pile_up(
+    owners_bot: BotHarness,
+) -> None:
+    stand = owners_bot.stand
+    chat = stand.private_chat(stand.user(1001, "Ольга"))
+    watch = AdminFailureWatch(owners_bot.runtime.alerts, threshold=3, clock=owners_bot.clock)
+
+    assert not await watch.failed(-100, "Bad Request: message is too long")
+    owners_bot.clock.advance(timedelta(minutes=61))  # the first one has left the window
+    assert not await watch.failed(-101, "Telegram server says - Bad Gateway")
+    assert not await watch.failed(-102, "Telegram server says - Bad Gateway")
+    assert stand.messages_in(chat) == []
+    assert await watch.failed(-103, "Telegram server says - Bad Gateway")
+    assert not await watch.failed(-104, "Telegram server says - Bad Gateway")  # once an hour
+
+    [alert] = stand.messages_in(chat)
+    assert alert.text == (
+        "⚠️ За час окончательно не доставлено сообщений: 3; последнее — в чат -103:"
+        " Telegram server says - Bad Gateway"
+    )
+
+
+async def test_a_paused_channel_is_also_reported_to_error_chat_id(
+    telegram_stand: TelegramStand,
+    web_stand: WebStand,
+    make_settings: SettingsFactory,
+    language: Language,
+) -> None:
+    group = telegram_stand.group("Редакция: тревоги")
+    olga = telegram_stand.user(1001, "Ольга")
+    await telegram_stand.add_bot_to_group(group, by=olga)
+    channel = telegram_stand.channel("Промышленность Приангарья", username="irk_industry")
+    settings = make_settings(
+        bot_token=telegram_stand.token,
+        telegram_api_url=telegram_stand.base_url,
+        admin_ids="1001",
+        error_chat_id=str(group.id),
+    )
+    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
+        runtime = harness.runtime
+        await runtime.channels.link(runtime.bot, "@irk_industry", by=1001)
+        channels = AlertingChannels(runtime.channels, runtime.alerts, error_chat_id=group.id)
+        before = len(telegram_stand.messages_in(group))
+        reason = "Bad Request: need administrator rights in the channel chat"
+
+        assert await channels.pause(channel.id, reason)
+        assert not await channels.pause(channel.id, reason)  # already paused: said once
+
+        assert [m.text for m in telegram_stand.messages_in(group)[before:]] == [
+            f"⚠️ Публикация в канал {channel.id} приостановлена: {reason}."
+            " Подробности — в /channels."
+        ]

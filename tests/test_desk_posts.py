@@ -400,7 +400,7 @@ async def test_a_non_admin_is_refused_every_command_and_button(desk: BotHarness)
     audit = await desk.runtime.ingest.database.read(recent_audit)
     assert {entry.actor_id for entry in audit} == {OWNER_ID}
     # And the owner's own preview still works.
-    answer = await desk.press(olga, preview, button="✖️ Отменить")
+    answer = await desk.press(olga, preview, button="✖️ Отмена")
     assert answer.text == "Отменено."
 
 

@@ -108,3 +108,18 @@ async def test_the_middleware_picks_the_chat_language(
         "event_from_user": User(id=1, is_bot=False, first_name="A", language_code=client),
     }
     assert await middleware.get_locale(Update(update_id=1), data) == expected
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_msgid_is_translated_twice(language: str) -> None:
+    # Two branches adding the same text with different translations merge into a catalogue
+    # that compiles, and the later one silently wins: say which texts are doubled.
+    path = LOCALES_PATH / language / "LC_MESSAGES" / "messages.po"
+    entries = path.read_text("utf-8").split("\n\n")
+    msgids = [
+        entry[entry.index("msgid") : entry.index("msgstr")]
+        for entry in entries
+        if "msgstr" in entry
+    ]
+    doubled = sorted({msgid for msgid in msgids if msgids.count(msgid) > 1})
+    assert doubled == []

@@ -43,7 +43,7 @@ from bot.delivery.rendering import CardRenderer
 from bot.delivery.revisions import RevisionPass
 from bot.delivery.sender import Sender, SenderPolicy
 from bot.delivery.throttle import Throttle, pace_handler_bot
-from bot.desk.alerts import AdminAlerts, bot_sender
+from bot.desk.alerts import AdminAlerts, AdminFailureWatch, AlertingChannels, bot_sender
 from bot.desk.broadcasts import PROGRESS_EVERY, BotBoard, BroadcastDesk
 from bot.desk.posts import PUBLISH_DUE_EVERY, PostDesk
 from bot.desk.roles import Roles
@@ -350,7 +350,9 @@ async def bot_runtime(  # noqa: PLR0915  (the composition root: every part, in o
                 bot=sender_bot,
                 throttle=throttle,
                 chats=subscriptions,
-                channels=channels,  # a channel whose posting right is gone is paused
+                # a channel whose posting right is gone is paused (and ERROR_CHAT_ID told)
+                channels=AlertingChannels(channels, alerts, error_chat_id=settings.error_chat_id),
+                failures=AdminFailureWatch(alerts, clock=clock),
                 renderer=CardRenderer(database=ingest.database, names=catalog),
                 clock=clock,
                 policy=SenderPolicy(

@@ -108,6 +108,13 @@ class ChannelKeeper(Protocol):
     async def pause(self, chat_id: int, reason: str) -> bool: ...
 
 
+class FailureWatch(Protocol):
+    """Told of every delivery that failed for good (``AdminFailureWatch`` tells the admins
+    when they pile up)."""
+
+    async def failed(self, chat_id: int, reason: str) -> object: ...
+
+
 class ChatKeeper(Protocol):
     """What the sender asks of the subscriber service (``SubscriptionService`` is one)."""
 
@@ -179,9 +186,11 @@ class Sender:
         sleep: Sleep = asyncio.sleep,
         revisions: Revisions | None = None,
         channels: ChannelKeeper | None = None,
+        failures: FailureWatch | None = None,
     ) -> None:
         self._db = database
         self._channels = channels
+        self._failures = failures
         self._revisions = revisions
         self._bot = bot
         self._throttle = throttle
@@ -586,6 +595,8 @@ class Sender:
             lambda c: outbox.mark_failed(c, item.id, reason=reason, now=self._clock())
         )
         report.failed += 1
+        if self._failures is not None:
+            await self._failures.failed(item.chat_id, reason)
 
     async def _record(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Write one answer. Answers arriving together are written in one transaction

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from aiogram import Bot
 from aiogram.types import LinkPreviewOptions
@@ -38,6 +39,8 @@ REPEAT_AFTER = timedelta(hours=1)
 WINDOW = timedelta(minutes=1)
 DEFAULT_PER_MINUTE = 5
 MAX_KEYS = 10_000
+FAILURES_THRESHOLD = 5
+FAILURES_WINDOW = timedelta(hours=1)
 MAX_TEXT = 3_500  # an alert is one message: well under Telegram's 4096 characters
 
 Send = Callable[[int, str], Awaitable[None]]
@@ -114,6 +117,11 @@ class AdminAlerts:
         self._clock = clock
 
     @property
+    def language(self) -> str:
+        """The language alerts are written in."""
+        return self._language
+
+    @property
     def targets(self) -> tuple[int, ...]:
         """The chats alerts go to: ``ERROR_CHAT_ID``, else the owners' private chats."""
         return self._targets
@@ -157,6 +165,67 @@ class AdminAlerts:
                 " {fault}"
             )
         return await self.alert("storage:ingest", text.format(fault=fault))
+
+
+class AdminFailureWatch:
+    """Counts deliveries that failed for good; when ``threshold`` of them fall within
+    ``window``, the admins are told (once an hour at most, by :class:`AdminAlerts`' gate).
+    A lone failure is the chat's business (its reason is stored with the delivery); many in
+    a row mean something is wrong with the bot, the network or Telegram."""
+
+    def __init__(
+        self,
+        alerts: AdminAlerts,
+        *,
+        threshold: int = FAILURES_THRESHOLD,
+        window: timedelta = FAILURES_WINDOW,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._alerts = alerts
+        self._threshold = threshold
+        self._window = window
+        self._clock = clock
+        self._recent: deque[datetime] = deque()
+
+    async def failed(self, chat_id: int, reason: str) -> bool:
+        now = self._clock()
+        self._recent.append(now)
+        while self._recent and now - self._recent[0] > self._window:
+            self._recent.popleft()
+        if len(self._recent) < self._threshold:
+            return False
+        with speaking(self._alerts.language):
+            text = _(
+                "{count} deliveries failed for good within an hour; the last one, to chat"
+                " {chat}: {reason}"
+            )
+        return await self._alerts.alert(
+            "delivery:failures", text.format(count=len(self._recent), chat=chat_id, reason=reason)
+        )
+
+
+class Pausing(Protocol):
+    async def pause(self, chat_id: int, reason: str) -> bool: ...
+
+
+class AlertingChannels:
+    """The channel service as the sender sees it, with ``ERROR_CHAT_ID`` told of a pause too
+    (the owners already get the channel service's own notice in their chats)."""
+
+    def __init__(self, channels: Pausing, alerts: AdminAlerts, *, error_chat_id: int | None):
+        self._channels = channels
+        self._alerts = alerts
+        self._error_chat_id = error_chat_id
+
+    async def pause(self, chat_id: int, reason: str) -> bool:
+        paused = await self._channels.pause(chat_id, reason)
+        if paused and self._error_chat_id is not None:
+            with speaking(self._alerts.language):
+                text = _("Posting to channel {chat} is paused: {reason}. /channels shows it.")
+            await self._alerts.alert(
+                f"channel:{chat_id}:rights", text.format(chat=chat_id, reason=reason)
+            )
+        return paused
 
 
 def bot_sender(bot: Bot) -> Send:
