@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.app.config import load_settings
+from bot.app.config import Settings, load_settings
 from bot.domain.errors import ConfigError
 
 
@@ -137,3 +138,14 @@ def test_a_wrong_allowed_host_is_one_line(
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert str(caught.value).startswith(f"Setting FETCH_ALLOW_HOSTS: {words}")
+
+
+def test_every_setting_is_in_env_example_and_in_the_readme() -> None:
+    # The README and .env.example are part of the code: a setting added without them fails.
+    root = Path(__file__).resolve().parent.parent
+    example = (root / ".env.example").read_text("utf-8")
+    readme = (root / "README.md").read_text("utf-8")
+    names = [name.upper() for name in Settings.model_fields]
+    missing_example = [n for n in names if not re.search(rf"^#?\s*{n}=", example, re.MULTILINE)]
+    missing_readme = [n for n in names if f"`{n}`" not in readme]
+    assert (missing_example, missing_readme) == ([], [])
