@@ -1,5 +1,6 @@
 """Channels, for the bot's owners: /channel_add, /channels, /channel_mode, /channel_rules,
-/channel_signature, and a channel post forwarded to the bot (links that channel).
+/channel_signature, /channel_topic (a forum group linked as a target: the topic it is posted
+to), and a channel post forwarded to the bot (links that channel).
 
 The guard is on the ROUTER (:class:`handlers.filters.IsAdmin`): for anyone else these
 commands are unknown, and a forwarded post is just a message. Every mistake answers in one
@@ -22,12 +23,15 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery.channels import (
     POST_RIGHT,
+    SEND_RIGHT,
     BotNotAdmin,
+    BotNotMember,
     ChannelError,
     ChannelNotFound,
     ChannelService,
     MissingRight,
     NotAChannel,
+    NoTopics,
     UnknownChannel,
 )
 from bot.delivery.slots import parse_slots
@@ -179,12 +183,36 @@ def parse_rules(arguments: str | None, catalog: Catalog) -> RuleRequest:
     )
 
 
+def topic_usage() -> str:
+    return _("Write it like: /channel_topic @group TOPIC_ID, or - to post to the General topic")
+
+
+def parse_topic(arguments: str | None) -> tuple[str, int | None]:
+    """``@group TOPIC_ID`` (the number at the end of a link to the topic) or ``@group -``."""
+    words = (arguments or "").split()
+    handle = _handle(words[0] if words else None, topic_usage())
+    if len(words) != 2:
+        raise UsageError(topic_usage())
+    if words[1] == "-":
+        return handle, None
+    if not words[1].isdigit() or int(words[1]) <= 0 or len(words[1]) > 18:
+        raise UsageError(
+            _(
+                "«{value}» is not a topic number; it is the number at the end of a link to the"
+                " topic"
+            ).format(value=echo(words[1]))
+        )
+    return handle, int(words[1])
+
+
 # words ------------------------------------------------------------------------------------
 
 
 def right_name(right: str) -> str:
     if right == POST_RIGHT:
         return _("Post messages") + f" ({POST_RIGHT})"
+    if right == SEND_RIGHT:
+        return _("Send messages") + f" ({SEND_RIGHT})"
     return right
 
 
@@ -200,8 +228,6 @@ def error_text(error: ChannelError) -> str:
             "I am not an administrator of «{title}». Add me as an administrator with the right"
             " «{right}» and send the command again."
         ).format(title=error.title, right=right_name(POST_RIGHT))
-    if isinstance(error, NotAChannel):
-        return _("«{title}» is not a channel.").format(title=error.title)
     if isinstance(error, ChannelNotFound):
         return _(
             "I can't find the channel {handle}. Check the name, or forward me a post from the"
@@ -211,7 +237,19 @@ def error_text(error: ChannelError) -> str:
         return _("{handle} is not linked. Link it with /channel_add {handle}").format(
             handle=echo(error.handle)
         )
-    return str(error)  # pragma: no cover - every subclass is above
+    return _title_error_text(error)
+
+
+def _title_error_text(error: ChannelError) -> str:
+    if isinstance(error, BotNotMember):
+        text = _("I am not a member of «{title}». Add me to the group and send the command again.")
+    elif isinstance(error, NotAChannel):
+        text = _("«{title}» is not a channel, nor a group with topics: only these can be linked.")
+    elif isinstance(error, NoTopics):
+        text = _("«{title}» is a channel, and channels have no topics.")
+    else:  # pragma: no cover - every subclass is handled
+        return str(error)
+    return text.format(title=error.title)
 
 
 def describe_mode(channel: Channel) -> str:
@@ -225,9 +263,17 @@ def describe_mode(channel: Channel) -> str:
     return text
 
 
+def describe_topic(channel: Channel) -> str:
+    if channel.thread_id:
+        return _("no. {topic}").format(topic=channel.thread_id)
+    return _("General (set one with /channel_topic)")
+
+
 def channel_view(channel: Channel, catalog: Catalog) -> Text:
     lines: list[Text | str] = [Text(Bold(channel.title), f" ({channel.handle})")]
     lines.append(Text(_("Mode:"), " ", describe_mode(channel)))
+    if channel.forum:
+        lines.append(Text(_("Forum group, topic:"), " ", describe_topic(channel)))
     lines.append(Text(_("Time zone:"), " ", describe_zone(channel.timezone)))
     rules = [describe_rule(rule, catalog) for rule in channel.rules]
     lines.append(Text(_("Rules:"), " ", "; ".join(rules) if rules else _("none")))
@@ -252,11 +298,18 @@ async def _link(
     except ChannelError as error:
         await send(message, Text(error_text(error)))
         return
-    linked = _("Channel «{title}» is linked.").format(title=channel.title)
-    hint = _(
-        "Set its rules with /channel_rules {handle} RU-IRK and its times with /channel_mode"
-        " {handle} batched 09:00,13:00,18:00."
-    ).format(handle=channel.handle)
+    if channel.forum:
+        linked = _("Group «{title}» is linked.").format(title=channel.title)
+        hint = _(
+            "Choose its topic with /channel_topic {handle} TOPIC_ID (the number at the end of a"
+            " link to the topic), its rules with /channel_rules {handle} RU-IRK."
+        ).format(handle=channel.handle)
+    else:
+        linked = _("Channel «{title}» is linked.").format(title=channel.title)
+        hint = _(
+            "Set its rules with /channel_rules {handle} RU-IRK and its times with /channel_mode"
+            " {handle} batched 09:00,13:00,18:00."
+        ).format(handle=channel.handle)
     await send(message, as_list(Text("✅ ", linked), channel_view(channel, catalog), Text(), hint))
 
 
@@ -376,6 +429,27 @@ async def cmd_channel_signature(
     await send(message, Text(answer))
 
 
+async def cmd_channel_topic(
+    message: Message, command: CommandObject, channels: ChannelService
+) -> None:
+    try:
+        handle, thread_id = parse_topic(command.args)
+        channel = await channels.set_topic(handle, thread_id)
+    except UsageError as error:
+        await send(message, Text(str(error)))
+        return
+    except ChannelError as error:
+        await send(message, Text(error_text(error)))
+        return
+    if channel.thread_id:
+        answer = _("Posts to «{title}» go to its topic no. {topic}.").format(
+            title=channel.title, topic=channel.thread_id
+        )
+    else:
+        answer = _("Posts to «{title}» go to its General topic.").format(title=channel.title)
+    await send(message, Text(answer))
+
+
 def build_router() -> Router:
     """A fresh channels router: the owners' guard first, then the handlers (private chats)."""
     router = Router(name=__name__)
@@ -386,5 +460,6 @@ def build_router() -> Router:
     router.message.register(cmd_channel_mode, Command("channel_mode"))
     router.message.register(cmd_channel_rules, Command("channel_rules"))
     router.message.register(cmd_channel_signature, Command("channel_signature"))
+    router.message.register(cmd_channel_topic, Command("channel_topic"))
     router.message.register(on_forwarded_post, on_loop(F.forward_origin.type == "channel"))
     return router

@@ -1,5 +1,7 @@
 """Linked channels: ``channel_settings`` beside the channel's ``chats`` row and its
-``subscriptions`` row (rules and time zone, the same model as any chat).
+``subscriptions`` row (rules and time zone, the same model as any chat). A forum supergroup
+linked as an auto-post target is a ``chats`` row of kind ``supergroup`` with the same
+settings; its ``channel_settings.thread_id`` is the topic it is posted to.
 
 Every function is a unit of work: plain ``sqlite3`` calls on one connection, run by
 :meth:`Database.read` / :meth:`Database.write` (the latter in one ``BEGIN IMMEDIATE`` …
@@ -23,7 +25,8 @@ from storage.timestamps import from_db, from_db_optional, to_db
 CHANNEL_THREAD = 0  # a channel's subscription is its whole chat
 _COLUMNS = (
     "cs.chat_id, c.title, cs.username, cs.mode, cs.slots, cs.min_gap_seconds, cs.thread_id,"
-    " cs.signature, cs.paused, cs.paused_reason, cs.linked_by, cs.linked_at, cs.last_post_at"
+    " cs.signature, cs.paused, cs.paused_reason, cs.linked_by, cs.linked_at, cs.last_post_at,"
+    " c.kind"
 )
 _FROM = "FROM channel_settings cs JOIN chats c ON c.id = cs.chat_id"
 
@@ -46,6 +49,7 @@ def _channel(connection: sqlite3.Connection, row: sqlite3.Row) -> Channel:
         last_post_at=from_db_optional(row["last_post_at"]),
         timezone=subscription.timezone if subscription else None,
         rules=subscription.rules if subscription else (),
+        forum=row["kind"] == ChatKind.SUPERGROUP.value,
     )
 
 
@@ -79,11 +83,13 @@ def link_channel(
     username: str | None,
     linked_by: int,
     now: datetime,
+    kind: ChatKind = ChatKind.CHANNEL,
 ) -> Channel:
-    """Register the channel, its subscription (one empty rule: everything, until rules are
-    set; nothing from before ``now``) and its settings. Linking a linked channel again
-    refreshes its title and username and resumes it if paused; its settings stay."""
-    upsert_chat(connection, chat_id, kind=ChatKind.CHANNEL, title=title, language=None, now=now)
+    """Register the channel (``kind``: ``supergroup`` for a forum group), its subscription
+    (one empty rule: everything, until rules are set; nothing from before ``now``) and its
+    settings. Linking a linked channel again refreshes its title and username and resumes it
+    if paused; its settings stay."""
+    upsert_chat(connection, chat_id, kind=kind, title=title, language=None, now=now)
     if username is not None:  # the name moved here from a channel linked earlier
         connection.execute(
             "UPDATE channel_settings SET username = NULL"
@@ -181,6 +187,16 @@ def set_channel_signature(
 ) -> Channel | None:
     cursor = connection.execute(
         "UPDATE channel_settings SET signature = ? WHERE chat_id = ?", (signature, chat_id)
+    )
+    return select_channel(connection, chat_id) if cursor.rowcount else None
+
+
+def set_channel_thread(
+    connection: sqlite3.Connection, chat_id: int, thread_id: int | None
+) -> Channel | None:
+    """The forum topic the target's posts go to (``None``: none, the General topic)."""
+    cursor = connection.execute(
+        "UPDATE channel_settings SET thread_id = ? WHERE chat_id = ?", (thread_id or 0, chat_id)
     )
     return select_channel(connection, chat_id) if cursor.rowcount else None
 

@@ -61,13 +61,13 @@ channel_due (chat_id, thread_id, due_at) AS (
 INSERT OR IGNORE INTO deliveries
     (chat_id, thread_id, kind, dedupe_key, article_id, priority, due_at, created_at)
 SELECT s.chat_id,
-       CASE WHEN c.kind = 'channel'
+       CASE WHEN c.kind = 'channel' OR cs.chat_id IS NOT NULL
             THEN COALESCE((SELECT thread_id FROM channel_due WHERE chat_id = s.chat_id),
                           s.thread_id)
             ELSE s.thread_id END,
        'article', 'story:' || n.story_id, n.id,
-       CASE WHEN c.kind = 'channel' THEN :channel ELSE :instant END,
-       CASE WHEN c.kind = 'channel'
+       CASE WHEN c.kind = 'channel' OR cs.chat_id IS NOT NULL THEN :channel ELSE :instant END,
+       CASE WHEN c.kind = 'channel' OR cs.chat_id IS NOT NULL
             THEN COALESCE((SELECT due_at FROM channel_due WHERE chat_id = s.chat_id), :now)
             WHEN s.quiet_start IS NULL THEN :now
             ELSE COALESCE((SELECT until FROM holds h WHERE h.timezone IS s.timezone
@@ -79,12 +79,16 @@ JOIN matched m
 JOIN subscriptions s ON s.id = m.subscription_id AND s.paused = 0
     AND s.since <= n.published_at
 JOIN chats c ON c.id = s.chat_id AND c.active = 1
-WHERE (s.mode = 'instant' OR c.kind = 'channel')
-  AND (c.kind <> 'channel' OR EXISTS (SELECT 1 FROM channel_due WHERE chat_id = s.chat_id))
+LEFT JOIN channel_settings cs ON cs.chat_id = s.chat_id AND s.thread_id = 0
+WHERE (s.mode = 'instant' OR c.kind = 'channel' OR cs.chat_id IS NOT NULL)
+  AND ((c.kind <> 'channel' AND cs.chat_id IS NULL)
+       OR EXISTS (SELECT 1 FROM channel_due WHERE chat_id = s.chat_id))
 """
 """One article's deliveries. A rule matches unless one of its non-empty parts misses the
 article: the rules that miss are found by three grouped scans of the rule tables (one per
-part), the rest lead to their subscriptions. Set-based: no step per chat."""
+part), the rest lead to their subscriptions. Set-based: no step per chat. An auto-post
+target is a channel or a forum group linked as one (a ``channel_settings`` row beside its
+whole-chat subscription): it gets its mode's due time and its forum topic, if set."""
 
 
 def plan_article_deliveries(
@@ -109,7 +113,8 @@ def plan_article_deliveries(
 
     Instant pushes are due ``now``, or when the subscription's quiet hours end
     (``quiet_until``, evaluated once per distinct zone and window, not per chat). Channels
-    (linked: a ``channel_settings`` row, not paused) are due at ``next_slot`` of their mode.
+    (linked: a ``channel_settings`` row, not paused; forum groups linked as targets too) are
+    due at ``next_slot`` of their mode, in their forum topic (``channel_settings.thread_id``).
     The bot passes both rules (:class:`bot.delivery.planner.DeliveryPlanner`); without them
     everything is due ``now``.
     """

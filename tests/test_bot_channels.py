@@ -84,7 +84,9 @@ async def test_a_missing_right_is_named(owned_bot: BotHarness) -> None:
         "Я не администратор «Без прав». Назначьте меня администратором с правом «Публикация"
         " сообщений (can_post_messages)» и отправьте команду ещё раз."
     )
-    assert await say(owned_bot, olga, chat, "/channel_add @a_group") == "«Группа» — не канал."
+    assert await say(owned_bot, olga, chat, "/channel_add @a_group") == (
+        "«Группа» — не канал и не группа с темами: подключить можно только их."
+    )
     assert await say(owned_bot, olga, chat, "/channel_add @nowhere") == (
         "Не нахожу канал @nowhere. Проверьте имя или перешлите мне пост из канала."
     )

@@ -2,7 +2,11 @@
 
 An admin links a channel by ``@username`` (or by forwarding one of its posts, which gives its
 id). The bot asks Telegram (``getChat``, then ``getChatMember`` for itself) whether it may post
-there and, if not, says exactly which right is missing. A linked channel has rules (the same
+there and, if not, says exactly which right is missing. A *forum* supergroup (a group with
+topics, say a chamber of commerce's with a «Новости» topic) is linked the same way and
+posted to in one of its topics (:meth:`ChannelService.set_topic`); there the bot needs only
+to be a member allowed to send messages. Channels have no topics; plain groups and
+supergroups without topics are refused. A linked channel has rules (the same
 model as any chat: its ``subscriptions`` row), a mode (instant, or batched at set times in its
 zone) with a minimum gap between posts, and an optional signature line under each post.
 
@@ -14,9 +18,12 @@ Errors (:class:`ChannelError` and below) say what is wrong; handlers put them in
 
     ChannelError
     ├── ChannelNotFound   Telegram knows no such chat (or the bot may not see it)
-    ├── NotAChannel       it is a group or a private chat
+    ├── NotAChannel       a private chat, a basic group or a supergroup without topics
     ├── BotNotAdmin       the bot is not an administrator of the channel
-    ├── MissingRight      an administrator without ``right`` (``can_post_messages``)
+    ├── BotNotMember      the bot is not a member of the forum group
+    ├── MissingRight      without ``right`` (``can_post_messages``; in a forum group
+    │                     ``can_send_messages``)
+    ├── NoTopics          a topic was set for a channel (channels have none)
     └── UnknownChannel    not linked here
 """
 
@@ -30,13 +37,21 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ResultChatMemberUnion
+from aiogram.types import (
+    ChatFullInfo,
+    ChatMemberAdministrator,
+    ChatMemberMember,
+    ChatMemberOwner,
+    ChatMemberRestricted,
+    ResultChatMemberUnion,
+)
 from aiogram.utils.i18n import gettext as _
 
 from bot.delivery.slots import next_slot
 from bot.domain.channels import Channel, ChannelMode
 from bot.domain.clock import Clock, system_clock
 from bot.domain.delivery import DeliveryKind, PlannedDelivery, Priority, broadcast_key
+from bot.domain.models import ChatKind
 from bot.telegram.formatting import Bold, Text, as_list
 from bot.telegram.i18n import DEFAULT_LANGUAGE, speaking
 from storage import channels as units
@@ -47,6 +62,7 @@ from storage.timestamps import to_db
 log = logging.getLogger(__name__)
 
 POST_RIGHT = "can_post_messages"
+SEND_RIGHT = "can_send_messages"  # what the bot needs in a forum group
 LANGUAGES = ("ru", "en")
 
 
@@ -71,6 +87,14 @@ class BotNotAdmin(ChannelError):
     pass
 
 
+class BotNotMember(ChannelError):
+    pass
+
+
+class NoTopics(ChannelError):
+    pass
+
+
 class MissingRight(ChannelError):
     def __init__(self, handle: str, title: str | None, right: str) -> None:
         super().__init__(handle, title)
@@ -92,6 +116,29 @@ def missing_right(member: ResultChatMemberUnion) -> str | None:
     if not member.can_post_messages:
         return POST_RIGHT
     return None
+
+
+def missing_group_right(member: ResultChatMemberUnion, chat: ChatFullInfo) -> str | None:
+    """What the bot lacks to send messages in a (forum) group, as ``member`` (its own
+    membership) and the group's default permissions say: ``None`` when it may send,
+    ``"member"`` when it is not in the group, else ``can_send_messages``."""
+    if isinstance(member, ChatMemberOwner | ChatMemberAdministrator):
+        return None  # administrators are never restricted
+    if isinstance(member, ChatMemberRestricted):
+        if not member.is_member:
+            return "member"
+        return None if member.can_send_messages else SEND_RIGHT
+    if isinstance(member, ChatMemberMember):
+        permissions = chat.permissions
+        if permissions is not None and permissions.can_send_messages is False:
+            return SEND_RIGHT
+        return None
+    return "member"  # left or banned
+
+
+def is_forum(chat: ChatFullInfo) -> bool:
+    """A supergroup with topics: the only kind of group that can be an auto-post target."""
+    return chat.type == ChatType.SUPERGROUP and bool(chat.is_forum)
 
 
 _REFUSALS = (
@@ -126,23 +173,35 @@ class ChannelService:
     # linking --------------------------------------------------------------------------
 
     async def link(self, bot: Bot, target: int | str, *, by: int) -> Channel:
-        """Check that the bot may post to ``target`` (``@username`` or a chat id) and link
-        it (again: resumes a paused channel). Raises a :class:`ChannelError`."""
+        """Check that the bot may post to ``target`` (``@username`` or a chat id of a
+        channel or of a forum supergroup) and link it (again: resumes a paused channel).
+        Raises a :class:`ChannelError`."""
         handle = str(target)
         try:
             chat = await bot.get_chat(target)
         except (TelegramBadRequest, TelegramForbiddenError) as error:
             raise ChannelNotFound(handle) from error
-        if chat.type != ChatType.CHANNEL:
+        forum = is_forum(chat)
+        if chat.type != ChatType.CHANNEL and not forum:
             raise NotAChannel(handle, chat.title or chat.full_name)
         title = chat.title or handle
         if chat.username:
             handle = f"@{chat.username}"
-        await self._check(bot, chat.id, handle, title)
+        if forum:
+            await self._check_group(bot, chat, handle, title)
+        else:
+            await self._check(bot, chat.id, handle, title)
         now = self._clock()
+        kind = ChatKind.SUPERGROUP if forum else ChatKind.CHANNEL
         channel = await self._db.write(
             lambda connection: units.link_channel(
-                connection, chat.id, title=title, username=chat.username, linked_by=by, now=now
+                connection,
+                chat.id,
+                title=title,
+                username=chat.username,
+                linked_by=by,
+                now=now,
+                kind=kind,
             )
         )
         log.info("channel %s (%d) linked by %d", handle, chat.id, by)
@@ -158,6 +217,19 @@ class ChannelService:
         right = missing_right(member)
         if right == "administrator":
             raise BotNotAdmin(handle, title)
+        if right is not None:
+            raise MissingRight(handle, title, right)
+
+    async def _check_group(self, bot: Bot, chat: ChatFullInfo, handle: str, title: str) -> None:
+        try:
+            member = await bot.get_chat_member(chat.id, bot.id)
+        except TelegramForbiddenError as error:
+            raise BotNotMember(handle, title) from error
+        except TelegramBadRequest as error:
+            raise ChannelNotFound(handle, title) from error
+        right = missing_group_right(member, chat)
+        if right == "member":
+            raise BotNotMember(handle, title)
         if right is not None:
             raise MissingRight(handle, title, right)
 
@@ -231,6 +303,20 @@ class ChannelService:
         text = " ".join((signature or "").split()) or None
         changed = await self._db.write(
             lambda connection: units.set_channel_signature(connection, channel.chat_id, text)
+        )
+        if changed is None:
+            raise UnknownChannel(handle)
+        return changed
+
+    async def set_topic(self, handle: str, thread_id: int | None) -> Channel:
+        """Post to the forum group's topic ``thread_id`` (``None``: its General topic).
+        Raises :class:`NoTopics` for a channel. Telegram offers no way to look a topic up:
+        a wrong number shows when the first post there fails («message thread not found»)."""
+        channel = await self.find(handle)
+        if not channel.forum:
+            raise NoTopics(handle, channel.title)
+        changed = await self._db.write(
+            lambda connection: units.set_channel_thread(connection, channel.chat_id, thread_id)
         )
         if changed is None:
             raise UnknownChannel(handle)

@@ -1,4 +1,5 @@
-"""Linked channels: what the bot posts to a Telegram channel, when, and whether it may."""
+"""Linked channels: what the bot posts to a Telegram channel (or to a topic of a forum
+supergroup linked as one), when, and whether it may."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ class ChannelMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """A linked channel: its settings, the time zone and rules of its subscription."""
+    """A linked channel (or forum group, ``forum``): its settings, the time zone and rules of
+    its subscription."""
 
     chat_id: int
     title: str
@@ -24,7 +26,7 @@ class Channel:
     mode: ChannelMode
     slots: tuple[str, ...]  # "HH:MM", sorted; empty in instant mode
     min_gap_seconds: int
-    thread_id: int  # 0 = none
+    thread_id: int  # the forum topic posted to; 0 = none (a channel, or the General topic)
     signature: str | None
     paused: bool
     paused_reason: str | None
@@ -33,6 +35,7 @@ class Channel:
     last_post_at: datetime | None
     timezone: str | None  # the subscription's; None: Moscow time
     rules: tuple[Rule, ...] = ()
+    forum: bool = False  # a forum supergroup linked as an auto-post target, not a channel
 
     @property
     def handle(self) -> str:
