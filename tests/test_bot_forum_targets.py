@@ -34,6 +34,7 @@ from handlers.channels import error_text
 from storage.outbox import counts
 from tests.bot_harness import NOW, OWNER_ID, BotHarness, FeedItem
 from tests.telegram_stand import Person, StandChat
+from tests.telegram_stand.models import MemberStatus
 
 BAM = FeedItem(
     "bam",
@@ -292,3 +293,30 @@ def test_forum_refusals_in_words(language: str, error: ChannelError, text: str) 
     i18n: I18n = build_i18n()
     with i18n.context(), i18n.use_locale(language):
         assert error_text(error) == text
+
+
+async def test_a_forum_group_that_removed_the_bot_unseen_is_paused_not_forgotten(
+    owned_bot: BotHarness,
+) -> None:
+    olga, chat = owner(owned_bot)
+    forum = owned_bot.stand.group(
+        "ТПП Восточной Сибири", forum=True, owner=olga, username="irk_chamber"
+    )
+    news = owned_bot.stand.create_topic(forum, "Новости")
+    await owned_bot.seed_articles()  # the sources' first fetch: old news, pushed to nobody
+    for command in (
+        "/channel_add @irk_chamber",
+        "/channel_rules @irk_chamber RU-IRK",
+        f"/channel_topic @irk_chamber {news}",
+    ):
+        await say(owned_bot, olga, chat, command)
+    forum.bot_status = MemberStatus.KICKED  # removed while the bot was down: no update came
+
+    owned_bot.clock.advance(timedelta(minutes=30))
+    assert (await owned_bot.seed_articles([BAM])).planned_deliveries == 1
+    await owned_bot.runtime.sender.run_once()  # 403: the bot was kicked
+
+    assert (await owned_bot.runtime.channels.find("@irk_chamber")).paused
+    stored = await owned_bot.chat(forum.id)
+    assert stored is not None and stored.active  # paused, so relinking brings it back
+    assert (await owned_bot.runtime.ingest.database.read(counts))["failed"] == 1

@@ -82,6 +82,7 @@ STOP_CHECK_SECONDS = 0.5
 PACED_HOLD_SECONDS = 2.0
 """A chat a reply got to first is waited for in place up to this long, else put back."""
 
+_TARGET_KINDS = frozenset({"channel", "supergroup"})  # what may be linked as a target
 _GONE_DESCRIPTIONS = ("chat not found", "user not found", "peer_id_invalid")
 _PARSE_DESCRIPTIONS = ("can't parse entities", "can't find end of the entity", "unsupported")
 _PHOTO_DESCRIPTIONS = (
@@ -408,13 +409,10 @@ class Sender:
         except TelegramMigrateToChat as error:
             return await self._migrated(item, outgoing, error.migrate_to_chat_id, report)
         except TelegramForbiddenError as error:
-            if self._posting_refused(item, error):
-                await self._channel_refused(item, report, describe(error))
-            else:
+            if not await self._target_paused(item, report, error):
                 await self._chat_gone(item, report, describe(error))
         except (TelegramBadRequest, TelegramNotFound) as error:
-            if self._posting_refused(item, error):
-                await self._channel_refused(item, report, describe(error))
+            if await self._target_paused(item, report, error):
                 return None
             return await self._refused(item, outgoing, error, report)
         except (TelegramNetworkError, TelegramServerError, RestartingTelegram) as error:
@@ -538,19 +536,23 @@ class Sender:
         await self._fail(item, report, describe(error))
         return None
 
-    def _posting_refused(self, item: OutboxItem, error: TelegramAPIError) -> bool:
-        """A channel's answer that the bot may no longer post there (a lost admin right, the
-        bot removed): the channel is paused rather than its chat made inactive."""
-        return (
-            self._channels is not None
-            and item.chat_kind == "channel"
-            and posting_refused(error.message)
-        )
-
-    async def _channel_refused(self, item: OutboxItem, report: SendReport, reason: str) -> None:
+    async def _target_paused(
+        self, item: OutboxItem, report: SendReport, error: TelegramAPIError
+    ) -> bool:
+        """An auto-post target (a linked channel or forum group) that refuses the bot's post
+        for a lost right or a removed bot is paused, not made inactive: its admins are told
+        and relinking resumes it. False for any other chat or answer."""
+        if (
+            self._channels is None
+            or item.chat_kind not in _TARGET_KINDS
+            or not posting_refused(error.message)
+        ):
+            return False
+        reason = describe(error)
+        if not await self._channels.pause(item.chat_id, reason):
+            return False  # not a linked target (or already paused): the usual answer
         await self._fail(item, report, reason)
-        assert self._channels is not None  # _posting_refused said so
-        await self._channels.pause(item.chat_id, reason)
+        return True
 
     # recording answers -------------------------------------------------------------------
 
