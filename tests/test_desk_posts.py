@@ -8,12 +8,10 @@ editor's HTML re-checked."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import pytest_asyncio
 
 from bot.app.config import Settings
 from bot.desk.posts import BadTime, parse_when
@@ -24,7 +22,6 @@ from bot.telegram.post_html import clean_html
 from handlers.posts import PostAction
 from storage.audit import recent_audit
 from tests.bot_harness import NOW, BotHarness, running_bot
-from tests.conftest import SettingsFactory
 from tests.telegram_stand import Person, StandChat, StandMessage, TelegramStand
 from tests.web_stand import WebStand
 
@@ -38,22 +35,10 @@ TEXT_PLAIN = "Иркутская область выделит субсидии 
 STALE = "Эта кнопка устарела. Отправьте команду ещё раз."
 
 
-@pytest.fixture(name="settings")
-def settings_fixture(telegram_stand: TelegramStand, make_settings: SettingsFactory) -> Settings:
-    return make_settings(
-        bot_token=telegram_stand.token,
-        telegram_api_url=telegram_stand.base_url,
-        admin_ids=str(OWNER_ID),
-    )
-
-
-@pytest_asyncio.fixture(name="desk")
-async def desk_fixture(
-    telegram_stand: TelegramStand, web_stand: WebStand, settings: Settings, language: Language
-) -> AsyncIterator[BotHarness]:
+@pytest.fixture(name="desk")
+def desk_fixture(owned_bot: BotHarness) -> BotHarness:
     """The whole bot with user 1001 as its one owner."""
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
-        yield harness
+    return owned_bot
 
 
 def data(act: str, post: int = 0, value: str = "") -> str:
@@ -323,18 +308,23 @@ async def test_a_retraction_after_48_hours_marks_the_messages_withdrawn(
 
 
 async def test_a_draft_survives_a_restart_of_the_bot(
-    telegram_stand: TelegramStand, web_stand: WebStand, settings: Settings, language: Language
+    telegram_stand: TelegramStand,
+    web_stand: WebStand,
+    owned_settings: Settings,
+    language: Language,
 ) -> None:
     olga = telegram_stand.user(OWNER_ID, "Ольга")
     chat = telegram_stand.private_chat(olga)
-    async with running_bot(telegram_stand, web_stand, settings, language) as desk:
+    async with running_bot(telegram_stand, web_stand, owned_settings, language) as desk:
         await desk.send(olga, chat, "/post")
         await desk.send(olga, chat, TITLE)
         await olga.send(chat, TEXT_HTML, html=True)
         await desk.settle()
         before_restart = set(desk.ledger.handled)
     clock = ManualClock(NOW + timedelta(minutes=5))
-    async with running_bot(telegram_stand, web_stand, settings, language, clock=clock) as desk:
+    async with running_bot(
+        telegram_stand, web_stand, owned_settings, language, clock=clock
+    ) as desk:
         desk.ledger.handled |= before_restart  # handled by the bot before its restart
         [again] = await desk.send(olga, chat, "без фото")  # a text, not a photo: asked again
         assert "Пришлите фото" in (again.text or "")
