@@ -21,6 +21,7 @@ date.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Container
 from typing import Any
 
 from aiogram import F, Router
@@ -114,6 +115,15 @@ def pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton
 
 
 # texts ----------------------------------------------------------------------------------------
+
+
+def toggle(chosen: list[str], value: str, known: Container[str]) -> None:
+    """A press on a many-choice button: ``value`` leaves ``chosen`` if there, else joins it if
+    it is ``known`` (a stale or forged value is ignored)."""
+    if value in chosen:
+        chosen.remove(value)
+    elif value in known:
+        chosen.append(value)
 
 
 def cancel_hint() -> str:
@@ -412,24 +422,14 @@ async def on_region_press(
     data = await state.get_data()
     chosen = list(data.get("regions", []))
     offered = list(data.get("offered", []))
-    code = callback_data.value
-    if code in chosen:
-        chosen.remove(code)
-    elif code in posts.names.regions:
-        chosen.append(code)
+    toggle(chosen, callback_data.value, posts.names.regions)
     await state.update_data(regions=chosen)
     await query.answer()
     await show(message, regions_text(posts, chosen), regions_keyboard(posts, chosen, offered))
 
 
 async def on_regions_done(query: CallbackQuery, state: FSMContext, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
-    await query.answer()
-    await drop_keyboard(message)
-    await _next(message, state, posts, "regions")
+    await _choice_done(query, state, posts, "regions")
 
 
 async def on_section(
@@ -455,24 +455,27 @@ async def on_topic_press(
         return
     data = await state.get_data()
     chosen = list(data.get("topics", []))
-    slug = callback_data.value
-    if slug in chosen:
-        chosen.remove(slug)
-    elif slug in posts.names.topics:
-        chosen.append(slug)
+    toggle(chosen, callback_data.value, posts.names.topics)
     await state.update_data(topics=chosen)
     await query.answer()
     await show(message, topics_text(posts, chosen), topics_keyboard(posts, chosen))
 
 
 async def on_topics_done(query: CallbackQuery, state: FSMContext, posts: PostDesk) -> None:
+    await _choice_done(query, state, posts, "topics")
+
+
+async def _choice_done(
+    query: CallbackQuery, state: FSMContext, posts: PostDesk, field: str
+) -> None:
+    """«Done» under a many-choice question (``field``): its buttons go, the next question comes."""
     message = message_of(query)
     if message is None:
         await answer_stale(query)
         return
     await query.answer()
     await drop_keyboard(message)
-    await _next(message, state, posts, "topics")
+    await _next(message, state, posts, field)
 
 
 async def on_urgent(
@@ -691,9 +694,15 @@ async def on_cancel_press(
 
 async def cmd_posts(message: Message, posts: PostDesk) -> None:
     assert message.from_user is not None
-    zone = await posts.zone_of(message.from_user.id)
-    content, markup = posts_view(await posts.posts(), zone)
-    await send(message, content, markup)
+    await send(message, *await _posts_listing(posts, message.from_user.id))
+
+
+async def _posts_listing(
+    posts: PostDesk, user_id: int
+) -> tuple[Text, InlineKeyboardMarkup | None]:
+    """The /posts listing in the time zone of ``user_id``."""
+    zone = await posts.zone_of(user_id)
+    return posts_view(await posts.posts(), zone)
 
 
 async def on_unschedule(query: CallbackQuery, callback_data: PostAction, posts: PostDesk) -> None:
@@ -707,9 +716,7 @@ async def on_unschedule(query: CallbackQuery, callback_data: PostAction, posts: 
         await query.answer(error_text(error), show_alert=True)
         return
     await query.answer(_("Unscheduled."))
-    zone = await posts.zone_of(query.from_user.id)
-    content, markup = posts_view(await posts.posts(), zone)
-    await show(message, content, markup)
+    await show(message, *await _posts_listing(posts, query.from_user.id))
 
 
 async def on_edit_published(

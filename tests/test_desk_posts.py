@@ -19,7 +19,7 @@ from bot.domain.clock import ManualClock
 from bot.domain.posts import PostFields
 from bot.tagging.language import Language
 from bot.telegram.post_html import clean_html
-from handlers.posts import PostAction
+from handlers.posts import PostAction, toggle
 from storage.audit import recent_audit
 from tests.bot_harness import NOW, BotHarness, running_bot
 from tests.telegram_stand import Person, StandChat, StandMessage, TelegramStand
@@ -470,3 +470,17 @@ def test_parse_when_refuses_what_cannot_be_a_time_ahead(typed: str, reason: str)
 )
 def test_the_editors_html_keeps_only_telegrams_tags_and_web_links(html: str, kept: str) -> None:
     assert clean_html(html) == kept
+
+
+@pytest.mark.parametrize(
+    ("chosen", "value", "after"),
+    [
+        (["RU-IRK"], "RU-LIP", ["RU-IRK", "RU-LIP"]),  # a known value joins
+        (["RU-IRK", "RU-LIP"], "RU-IRK", ["RU-LIP"]),  # a chosen one leaves
+        (["RU-IRK"], "RU-XXX", ["RU-IRK"]),  # an unknown (stale, forged) one is ignored
+        ([], "RU-IRK", ["RU-IRK"]),
+    ],
+)
+def test_a_press_toggles_a_known_choice(chosen: list[str], value: str, after: list[str]) -> None:
+    toggle(chosen, value, {"RU-IRK", "RU-LIP"})
+    assert chosen == after
