@@ -369,11 +369,9 @@ async def on_photo(message: Message, state: FSMContext, posts: PostDesk) -> None
     await _next(message, state, posts, "photo")
 
 
-async def on_no_photo(query: CallbackQuery, state: FSMContext, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def on_no_photo(
+    query: CallbackQuery, state: FSMContext, posts: PostDesk, message: Message
+) -> None:
     await query.answer()
     await drop_keyboard(message)
     await state.update_data(photo=None)
@@ -413,12 +411,12 @@ async def on_region_typed(message: Message, state: FSMContext, posts: PostDesk) 
 
 
 async def on_region_press(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     data = await state.get_data()
     chosen = list(data.get("regions", []))
     offered = list(data.get("offered", []))
@@ -428,15 +426,20 @@ async def on_region_press(
     await show(message, regions_text(posts, chosen), regions_keyboard(posts, chosen, offered))
 
 
-async def on_regions_done(query: CallbackQuery, state: FSMContext, posts: PostDesk) -> None:
-    await _choice_done(query, state, posts, "regions")
+async def on_regions_done(
+    query: CallbackQuery, state: FSMContext, posts: PostDesk, message: Message
+) -> None:
+    await _choice_done(query, message, state, posts, "regions")
 
 
 async def on_section(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None or callback_data.value not in posts.names.sections:
+    if callback_data.value not in posts.names.sections:
         await answer_stale(query)
         return
     await query.answer()
@@ -447,12 +450,12 @@ async def on_section(
 
 
 async def on_topic_press(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     data = await state.get_data()
     chosen = list(data.get("topics", []))
     toggle(chosen, callback_data.value, posts.names.topics)
@@ -461,30 +464,28 @@ async def on_topic_press(
     await show(message, topics_text(posts, chosen), topics_keyboard(posts, chosen))
 
 
-async def on_topics_done(query: CallbackQuery, state: FSMContext, posts: PostDesk) -> None:
-    await _choice_done(query, state, posts, "topics")
+async def on_topics_done(
+    query: CallbackQuery, state: FSMContext, posts: PostDesk, message: Message
+) -> None:
+    await _choice_done(query, message, state, posts, "topics")
 
 
 async def _choice_done(
-    query: CallbackQuery, state: FSMContext, posts: PostDesk, field: str
+    query: CallbackQuery, message: Message, state: FSMContext, posts: PostDesk, field: str
 ) -> None:
     """«Done» under a many-choice question (``field``): its buttons go, the next question comes."""
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     await query.answer()
     await drop_keyboard(message)
     await _next(message, state, posts, field)
 
 
 async def on_urgent(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     urgent = callback_data.value == "1"
     await query.answer()
     await state.update_data(urgent=urgent)
@@ -582,20 +583,19 @@ async def _preview(message: Message, state: FSMContext, posts: PostDesk) -> None
         )
 
 
-async def on_edit_menu(query: CallbackQuery, callback_data: PostAction) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def on_edit_menu(query: CallbackQuery, callback_data: PostAction, message: Message) -> None:
     await query.answer()
     await send(message, Text(_("Which field?")), fields_keyboard(callback_data.post))
 
 
 async def on_field(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None or callback_data.value not in FIELDS:
+    if callback_data.value not in FIELDS:
         await answer_stale(query)
         return
     await query.answer()
@@ -605,12 +605,12 @@ async def on_field(
 
 
 async def on_publish(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     try:
         done = await posts.publish(query.from_user.id, callback_data.post)
     except PostError as error:
@@ -630,12 +630,12 @@ async def on_publish(
 
 
 async def on_schedule(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     await query.answer()
     await state.update_data(post_id=callback_data.post)
     await state.set_state(PostForm.when)
@@ -671,12 +671,12 @@ async def on_when(message: Message, state: FSMContext, posts: PostDesk) -> None:
 
 
 async def on_cancel_press(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     await state.clear()
     if callback_data.post:
         try:
@@ -705,11 +705,9 @@ async def _posts_listing(
     return posts_view(await posts.posts(), zone)
 
 
-async def on_unschedule(query: CallbackQuery, callback_data: PostAction, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def on_unschedule(
+    query: CallbackQuery, callback_data: PostAction, posts: PostDesk, message: Message
+) -> None:
     try:
         await posts.cancel(query.from_user.id, callback_data.post)
     except PostError as error:
@@ -720,11 +718,14 @@ async def on_unschedule(query: CallbackQuery, callback_data: PostAction, posts: 
 
 
 async def on_edit_published(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
     post = await posts.get(callback_data.post)
-    if message is None or post is None or post.state != "published":
+    if post is None or post.state != "published":
         await answer_stale(query)
         return
     await query.answer()
@@ -794,10 +795,11 @@ async def on_new_text(message: Message, state: FSMContext, posts: PostDesk) -> N
     )
 
 
-async def on_retract_ask(query: CallbackQuery, callback_data: PostAction, posts: PostDesk) -> None:
-    message = message_of(query)
+async def on_retract_ask(
+    query: CallbackQuery, callback_data: PostAction, posts: PostDesk, message: Message
+) -> None:
     post = await posts.get(callback_data.post)
-    if message is None or post is None or post.state != "published":
+    if post is None or post.state != "published":
         await answer_stale(query)
         return
     await query.answer()
@@ -815,11 +817,9 @@ async def on_retract_ask(query: CallbackQuery, callback_data: PostAction, posts:
     )
 
 
-async def on_retract(query: CallbackQuery, callback_data: PostAction, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def on_retract(
+    query: CallbackQuery, callback_data: PostAction, posts: PostDesk, message: Message
+) -> None:
     try:
         queued = await posts.retract(query.from_user.id, callback_data.post)
     except PostError as error:
@@ -835,6 +835,13 @@ async def on_retract(query: CallbackQuery, callback_data: PostAction, posts: Pos
         ),
         None,
     )
+
+
+async def under_message(query: CallbackQuery) -> dict[str, Message] | bool:
+    """Filter: the button is under a message the bot can still touch, handed to the handler as
+    ``message``; other presses fall through to :func:`on_out_of_step` (the stale answer)."""
+    message = message_of(query)
+    return False if message is None else {"message": message}
 
 
 async def on_out_of_step(query: CallbackQuery) -> None:
@@ -861,30 +868,34 @@ def build_router() -> Router:
     router.message.register(on_new_text, StateFilter(PostForm.new_text), not_command)
     act = PostAction.filter
     router.callback_query.register(
-        on_no_photo, StateFilter(PostForm.photo), act(F.act == "nophoto")
+        on_no_photo, StateFilter(PostForm.photo), act(F.act == "nophoto"), under_message
     )
     router.callback_query.register(
-        on_region_press, StateFilter(PostForm.regions), act(F.act == "reg")
+        on_region_press, StateFilter(PostForm.regions), act(F.act == "reg"), under_message
     )
     router.callback_query.register(
-        on_regions_done, StateFilter(PostForm.regions), act(F.act == "regok")
-    )
-    router.callback_query.register(on_section, StateFilter(PostForm.section), act(F.act == "sec"))
-    router.callback_query.register(
-        on_topic_press, StateFilter(PostForm.topics), act(F.act == "top")
+        on_regions_done, StateFilter(PostForm.regions), act(F.act == "regok"), under_message
     )
     router.callback_query.register(
-        on_topics_done, StateFilter(PostForm.topics), act(F.act == "topok")
+        on_section, StateFilter(PostForm.section), act(F.act == "sec"), under_message
     )
-    router.callback_query.register(on_urgent, StateFilter(PostForm.urgent), act(F.act == "urg"))
-    router.callback_query.register(on_publish, act(F.act == "pub"))
-    router.callback_query.register(on_schedule, act(F.act == "sch"))
-    router.callback_query.register(on_edit_menu, act(F.act == "edit"))
-    router.callback_query.register(on_field, act(F.act == "fld"))
-    router.callback_query.register(on_cancel_press, act(F.act == "cancel"))
-    router.callback_query.register(on_unschedule, act(F.act == "unsch"))
-    router.callback_query.register(on_edit_published, act(F.act == "ed"))
-    router.callback_query.register(on_retract_ask, act(F.act == "rt"))
-    router.callback_query.register(on_retract, act(F.act == "rty"))
+    router.callback_query.register(
+        on_topic_press, StateFilter(PostForm.topics), act(F.act == "top"), under_message
+    )
+    router.callback_query.register(
+        on_topics_done, StateFilter(PostForm.topics), act(F.act == "topok"), under_message
+    )
+    router.callback_query.register(
+        on_urgent, StateFilter(PostForm.urgent), act(F.act == "urg"), under_message
+    )
+    router.callback_query.register(on_publish, act(F.act == "pub"), under_message)
+    router.callback_query.register(on_schedule, act(F.act == "sch"), under_message)
+    router.callback_query.register(on_edit_menu, act(F.act == "edit"), under_message)
+    router.callback_query.register(on_field, act(F.act == "fld"), under_message)
+    router.callback_query.register(on_cancel_press, act(F.act == "cancel"), under_message)
+    router.callback_query.register(on_unschedule, act(F.act == "unsch"), under_message)
+    router.callback_query.register(on_edit_published, act(F.act == "ed"), under_message)
+    router.callback_query.register(on_retract_ask, act(F.act == "rt"), under_message)
+    router.callback_query.register(on_retract, act(F.act == "rty"), under_message)
     router.callback_query.register(on_out_of_step, act())
     return router
