@@ -216,6 +216,11 @@ def right_name(right: str) -> str:
     return right
 
 
+def refusal(error: UsageError | ChannelError) -> str:
+    """The one line for a command the admin wrote wrong or a channel that refuses."""
+    return str(error) if isinstance(error, UsageError) else error_text(error)
+
+
 def error_text(error: ChannelError) -> str:
     """One line for each thing that can be wrong with a channel an admin named."""
     if isinstance(error, MissingRight):
@@ -363,11 +368,8 @@ async def cmd_channel_mode(
             min_gap=request.gap,
             timezone=request.zone,
         )
-    except UsageError as error:
-        await send(message, Text(str(error)))
-        return
-    except ChannelError as error:
-        await send(message, Text(error_text(error)))
+    except (UsageError, ChannelError) as error:
+        await send(message, Text(refusal(error)))
         return
     await send(
         message,
@@ -390,11 +392,8 @@ async def cmd_channel_rules(
             topics=request.topics,
             timezone_if_unset=first.timezone if first else None,
         )
-    except UsageError as error:
-        await send(message, Text(str(error)))
-        return
-    except ChannelError as error:
-        await send(message, Text(error_text(error)))
+    except (UsageError, ChannelError) as error:
+        await send(message, Text(refusal(error)))
         return
     rule = "; ".join(describe_rule(rule, catalog) for rule in channel.rules)
     await send(

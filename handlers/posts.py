@@ -21,6 +21,7 @@ date.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Container
 from typing import Any
 
 from aiogram import F, Router
@@ -114,6 +115,15 @@ def pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton
 
 
 # texts ----------------------------------------------------------------------------------------
+
+
+def toggle(chosen: list[str], value: str, known: Container[str]) -> None:
+    """A press on a many-choice button: ``value`` leaves ``chosen`` if there, else joins it if
+    it is ``known`` (a stale or forged value is ignored)."""
+    if value in chosen:
+        chosen.remove(value)
+    elif value in known:
+        chosen.append(value)
 
 
 def cancel_hint() -> str:
@@ -359,11 +369,9 @@ async def on_photo(message: Message, state: FSMContext, posts: PostDesk) -> None
     await _next(message, state, posts, "photo")
 
 
-async def on_no_photo(query: CallbackQuery, state: FSMContext, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def on_no_photo(
+    query: CallbackQuery, state: FSMContext, posts: PostDesk, message: Message
+) -> None:
     await query.answer()
     await drop_keyboard(message)
     await state.update_data(photo=None)
@@ -403,40 +411,35 @@ async def on_region_typed(message: Message, state: FSMContext, posts: PostDesk) 
 
 
 async def on_region_press(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     data = await state.get_data()
     chosen = list(data.get("regions", []))
     offered = list(data.get("offered", []))
-    code = callback_data.value
-    if code in chosen:
-        chosen.remove(code)
-    elif code in posts.names.regions:
-        chosen.append(code)
+    toggle(chosen, callback_data.value, posts.names.regions)
     await state.update_data(regions=chosen)
     await query.answer()
     await show(message, regions_text(posts, chosen), regions_keyboard(posts, chosen, offered))
 
 
-async def on_regions_done(query: CallbackQuery, state: FSMContext, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
-    await query.answer()
-    await drop_keyboard(message)
-    await _next(message, state, posts, "regions")
+async def on_regions_done(
+    query: CallbackQuery, state: FSMContext, posts: PostDesk, message: Message
+) -> None:
+    await _choice_done(query, message, state, posts, "regions")
 
 
 async def on_section(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None or callback_data.value not in posts.names.sections:
+    if callback_data.value not in posts.names.sections:
         await answer_stale(query)
         return
     await query.answer()
@@ -447,41 +450,42 @@ async def on_section(
 
 
 async def on_topic_press(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     data = await state.get_data()
     chosen = list(data.get("topics", []))
-    slug = callback_data.value
-    if slug in chosen:
-        chosen.remove(slug)
-    elif slug in posts.names.topics:
-        chosen.append(slug)
+    toggle(chosen, callback_data.value, posts.names.topics)
     await state.update_data(topics=chosen)
     await query.answer()
     await show(message, topics_text(posts, chosen), topics_keyboard(posts, chosen))
 
 
-async def on_topics_done(query: CallbackQuery, state: FSMContext, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def on_topics_done(
+    query: CallbackQuery, state: FSMContext, posts: PostDesk, message: Message
+) -> None:
+    await _choice_done(query, message, state, posts, "topics")
+
+
+async def _choice_done(
+    query: CallbackQuery, message: Message, state: FSMContext, posts: PostDesk, field: str
+) -> None:
+    """«Done» under a many-choice question (``field``): its buttons go, the next question comes."""
     await query.answer()
     await drop_keyboard(message)
-    await _next(message, state, posts, "topics")
+    await _next(message, state, posts, field)
 
 
 async def on_urgent(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     urgent = callback_data.value == "1"
     await query.answer()
     await state.update_data(urgent=urgent)
@@ -579,20 +583,19 @@ async def _preview(message: Message, state: FSMContext, posts: PostDesk) -> None
         )
 
 
-async def on_edit_menu(query: CallbackQuery, callback_data: PostAction) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def on_edit_menu(query: CallbackQuery, callback_data: PostAction, message: Message) -> None:
     await query.answer()
     await send(message, Text(_("Which field?")), fields_keyboard(callback_data.post))
 
 
 async def on_field(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None or callback_data.value not in FIELDS:
+    if callback_data.value not in FIELDS:
         await answer_stale(query)
         return
     await query.answer()
@@ -602,12 +605,12 @@ async def on_field(
 
 
 async def on_publish(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     try:
         done = await posts.publish(query.from_user.id, callback_data.post)
     except PostError as error:
@@ -627,12 +630,12 @@ async def on_publish(
 
 
 async def on_schedule(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     await query.answer()
     await state.update_data(post_id=callback_data.post)
     await state.set_state(PostForm.when)
@@ -668,12 +671,12 @@ async def on_when(message: Message, state: FSMContext, posts: PostDesk) -> None:
 
 
 async def on_cancel_press(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
     await state.clear()
     if callback_data.post:
         try:
@@ -691,33 +694,38 @@ async def on_cancel_press(
 
 async def cmd_posts(message: Message, posts: PostDesk) -> None:
     assert message.from_user is not None
-    zone = await posts.zone_of(message.from_user.id)
-    content, markup = posts_view(await posts.posts(), zone)
-    await send(message, content, markup)
+    await send(message, *await _posts_listing(posts, message.from_user.id))
 
 
-async def on_unschedule(query: CallbackQuery, callback_data: PostAction, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def _posts_listing(
+    posts: PostDesk, user_id: int
+) -> tuple[Text, InlineKeyboardMarkup | None]:
+    """The /posts listing in the time zone of ``user_id``."""
+    zone = await posts.zone_of(user_id)
+    return posts_view(await posts.posts(), zone)
+
+
+async def on_unschedule(
+    query: CallbackQuery, callback_data: PostAction, posts: PostDesk, message: Message
+) -> None:
     try:
         await posts.cancel(query.from_user.id, callback_data.post)
     except PostError as error:
         await query.answer(error_text(error), show_alert=True)
         return
     await query.answer(_("Unscheduled."))
-    zone = await posts.zone_of(query.from_user.id)
-    content, markup = posts_view(await posts.posts(), zone)
-    await show(message, content, markup)
+    await show(message, *await _posts_listing(posts, query.from_user.id))
 
 
 async def on_edit_published(
-    query: CallbackQuery, callback_data: PostAction, state: FSMContext, posts: PostDesk
+    query: CallbackQuery,
+    callback_data: PostAction,
+    state: FSMContext,
+    posts: PostDesk,
+    message: Message,
 ) -> None:
-    message = message_of(query)
     post = await posts.get(callback_data.post)
-    if message is None or post is None or post.state != "published":
+    if post is None or post.state != "published":
         await answer_stale(query)
         return
     await query.answer()
@@ -787,10 +795,11 @@ async def on_new_text(message: Message, state: FSMContext, posts: PostDesk) -> N
     )
 
 
-async def on_retract_ask(query: CallbackQuery, callback_data: PostAction, posts: PostDesk) -> None:
-    message = message_of(query)
+async def on_retract_ask(
+    query: CallbackQuery, callback_data: PostAction, posts: PostDesk, message: Message
+) -> None:
     post = await posts.get(callback_data.post)
-    if message is None or post is None or post.state != "published":
+    if post is None or post.state != "published":
         await answer_stale(query)
         return
     await query.answer()
@@ -808,11 +817,9 @@ async def on_retract_ask(query: CallbackQuery, callback_data: PostAction, posts:
     )
 
 
-async def on_retract(query: CallbackQuery, callback_data: PostAction, posts: PostDesk) -> None:
-    message = message_of(query)
-    if message is None:
-        await answer_stale(query)
-        return
+async def on_retract(
+    query: CallbackQuery, callback_data: PostAction, posts: PostDesk, message: Message
+) -> None:
     try:
         queued = await posts.retract(query.from_user.id, callback_data.post)
     except PostError as error:
@@ -828,6 +835,13 @@ async def on_retract(query: CallbackQuery, callback_data: PostAction, posts: Pos
         ),
         None,
     )
+
+
+async def under_message(query: CallbackQuery) -> dict[str, Message] | bool:
+    """Filter: the button is under a message the bot can still touch, handed to the handler as
+    ``message``; other presses fall through to :func:`on_out_of_step` (the stale answer)."""
+    message = message_of(query)
+    return False if message is None else {"message": message}
 
 
 async def on_out_of_step(query: CallbackQuery) -> None:
@@ -854,30 +868,34 @@ def build_router() -> Router:
     router.message.register(on_new_text, StateFilter(PostForm.new_text), not_command)
     act = PostAction.filter
     router.callback_query.register(
-        on_no_photo, StateFilter(PostForm.photo), act(F.act == "nophoto")
+        on_no_photo, StateFilter(PostForm.photo), act(F.act == "nophoto"), under_message
     )
     router.callback_query.register(
-        on_region_press, StateFilter(PostForm.regions), act(F.act == "reg")
+        on_region_press, StateFilter(PostForm.regions), act(F.act == "reg"), under_message
     )
     router.callback_query.register(
-        on_regions_done, StateFilter(PostForm.regions), act(F.act == "regok")
-    )
-    router.callback_query.register(on_section, StateFilter(PostForm.section), act(F.act == "sec"))
-    router.callback_query.register(
-        on_topic_press, StateFilter(PostForm.topics), act(F.act == "top")
+        on_regions_done, StateFilter(PostForm.regions), act(F.act == "regok"), under_message
     )
     router.callback_query.register(
-        on_topics_done, StateFilter(PostForm.topics), act(F.act == "topok")
+        on_section, StateFilter(PostForm.section), act(F.act == "sec"), under_message
     )
-    router.callback_query.register(on_urgent, StateFilter(PostForm.urgent), act(F.act == "urg"))
-    router.callback_query.register(on_publish, act(F.act == "pub"))
-    router.callback_query.register(on_schedule, act(F.act == "sch"))
-    router.callback_query.register(on_edit_menu, act(F.act == "edit"))
-    router.callback_query.register(on_field, act(F.act == "fld"))
-    router.callback_query.register(on_cancel_press, act(F.act == "cancel"))
-    router.callback_query.register(on_unschedule, act(F.act == "unsch"))
-    router.callback_query.register(on_edit_published, act(F.act == "ed"))
-    router.callback_query.register(on_retract_ask, act(F.act == "rt"))
-    router.callback_query.register(on_retract, act(F.act == "rty"))
+    router.callback_query.register(
+        on_topic_press, StateFilter(PostForm.topics), act(F.act == "top"), under_message
+    )
+    router.callback_query.register(
+        on_topics_done, StateFilter(PostForm.topics), act(F.act == "topok"), under_message
+    )
+    router.callback_query.register(
+        on_urgent, StateFilter(PostForm.urgent), act(F.act == "urg"), under_message
+    )
+    router.callback_query.register(on_publish, act(F.act == "pub"), under_message)
+    router.callback_query.register(on_schedule, act(F.act == "sch"), under_message)
+    router.callback_query.register(on_edit_menu, act(F.act == "edit"), under_message)
+    router.callback_query.register(on_field, act(F.act == "fld"), under_message)
+    router.callback_query.register(on_cancel_press, act(F.act == "cancel"), under_message)
+    router.callback_query.register(on_unschedule, act(F.act == "unsch"), under_message)
+    router.callback_query.register(on_edit_published, act(F.act == "ed"), under_message)
+    router.callback_query.register(on_retract_ask, act(F.act == "rt"), under_message)
+    router.callback_query.register(on_retract, act(F.act == "rty"), under_message)
     router.callback_query.register(on_out_of_step, act())
     return router

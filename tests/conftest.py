@@ -53,21 +53,31 @@ def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SettingsFa
     return build
 
 
-@pytest_asyncio.fixture(name="owned_bot")
-async def owned_bot_fixture(
-    telegram_stand: TelegramStand,
-    web_stand: WebStand,
-    make_settings: SettingsFactory,
-    language: Language,
-) -> AsyncIterator[BotHarness]:
-    """The whole bot polling the stand, with user :data:`OWNER_ID` as its one owner
-    (``ADMIN_IDS=1001``): the desk's stories start here."""
-    from tests.bot_harness import OWNER_ID, running_bot  # noqa: PLC0415 (it imports us)
+@pytest.fixture(name="owned_settings")
+def owned_settings_fixture(
+    telegram_stand: TelegramStand, make_settings: SettingsFactory
+) -> Settings:
+    """Settings of a bot polling the stand with user :data:`OWNER_ID` as its one owner
+    (``ADMIN_IDS=1001``); stories that restart the bot start it again with these."""
+    from tests.bot_harness import OWNER_ID  # noqa: PLC0415 (it imports us)
 
-    settings = make_settings(
+    return make_settings(
         bot_token=telegram_stand.token,
         telegram_api_url=telegram_stand.base_url,
         admin_ids=str(OWNER_ID),
     )
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
+
+
+@pytest_asyncio.fixture(name="owned_bot")
+async def owned_bot_fixture(
+    telegram_stand: TelegramStand,
+    web_stand: WebStand,
+    owned_settings: Settings,
+    language: Language,
+) -> AsyncIterator[BotHarness]:
+    """The whole bot polling the stand, with user :data:`OWNER_ID` as its one owner
+    (``ADMIN_IDS=1001``): the desk's stories start here."""
+    from tests.bot_harness import running_bot  # noqa: PLC0415 (it imports us)
+
+    async with running_bot(telegram_stand, web_stand, owned_settings, language) as harness:
         yield harness

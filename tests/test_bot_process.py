@@ -12,7 +12,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,35 +97,33 @@ def working_folder(folder: Path) -> tuple[Path, Path]:
 
 
 @asynccontextmanager
-async def bot_process(
-    folder: Path, stand: TelegramStand, **settings: str
+async def started_bot(
+    command: Sequence[str | Path],
+    folder: Path,
+    stand: TelegramStand,
+    environment: Mapping[str, str],
+    **overrides: str,
 ) -> AsyncIterator[BotProcess]:
-    """Start ``python -m bot`` in ``folder`` against ``stand`` (``settings`` override the
-    defaults); kill it on the way out if it is still running."""
+    """Run ``command`` (the bot) in ``folder`` against ``stand`` with an empty sources file:
+    ``environment`` plus the settings that point it at the stand (``overrides`` win over both);
+    kill it on the way out if it is still running."""
     sources, database_path = working_folder(folder)
-    environment = {
-        key: value for key, value in os.environ.items() if key not in setting_variables()
+    variables = {
+        **environment,
+        "BOT_TOKEN": stand.token,
+        "TELEGRAM_API_URL": stand.base_url,
+        "DATABASE_PATH": str(database_path),
+        "SOURCES_FILE": str(sources),
+        "PARSE_WORKERS": "1",
+        "LOG_LEVEL": "INFO",
+        **overrides,
     }
-    environment.update(
-        {
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "BOT_TOKEN": stand.token,
-            "TELEGRAM_API_URL": stand.base_url,
-            "DATABASE_PATH": str(database_path),
-            "SOURCES_FILE": str(sources),
-            "PARSE_WORKERS": "1",
-            "LOG_LEVEL": "INFO",
-            **settings,
-        }
-    )
     stderr_path = folder / "stderr.log"
     with stderr_path.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
+            *command,
             cwd=folder,
-            env=environment,
+            env=variables,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=stderr,
@@ -136,6 +134,22 @@ async def bot_process(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@asynccontextmanager
+async def bot_process(
+    folder: Path, stand: TelegramStand, **settings: str
+) -> AsyncIterator[BotProcess]:
+    """Start ``python -m bot`` in ``folder`` against ``stand`` (``settings`` override the
+    defaults); kill it on the way out if it is still running."""
+    environment = {
+        key: value for key, value in os.environ.items() if key not in setting_variables()
+    }
+    command = (sys.executable, "-m", "bot")
+    async with started_bot(
+        command, folder, stand, environment, PYTHONPATH=str(PROJECT_ROOT), **settings
+    ) as process:
+        yield process
 
 
 async def test_the_bot_starts_polls_answers_and_stops_cleanly_on_sigterm(

@@ -6,11 +6,9 @@ reachable by anyone else. Plus the pure parts (digit groups, the time left)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import pytest_asyncio
 
 from bot.app.config import Settings
 from bot.desk.broadcasts import group_digits, minutes_left
@@ -18,7 +16,6 @@ from bot.tagging.language import Language
 from storage import outbox
 from storage.audit import recent_audit
 from tests.bot_harness import BotHarness, running_bot
-from tests.conftest import SettingsFactory
 from tests.telegram_stand import Person, StandChat, StandMessage, TelegramStand
 from tests.web_stand import WebStand
 
@@ -28,21 +25,10 @@ ANNOUNCEMENT = "Вебинар для экспортёров <18+> & «бону�
 """Plain text with the characters HTML would choke on: the readers must see exactly this."""
 
 
-@pytest.fixture(name="settings")
-def settings_fixture(telegram_stand: TelegramStand, make_settings: SettingsFactory) -> Settings:
-    return make_settings(
-        bot_token=telegram_stand.token,
-        telegram_api_url=telegram_stand.base_url,
-        admin_ids=str(OWNER_ID),
-    )
-
-
-@pytest_asyncio.fixture(name="desk")
-async def desk_fixture(
-    telegram_stand: TelegramStand, web_stand: WebStand, settings: Settings, language: Language
-) -> AsyncIterator[BotHarness]:
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
-        yield harness
+@pytest.fixture(name="desk")
+def desk_fixture(owned_bot: BotHarness) -> BotHarness:
+    """The whole bot with user 1001 as its one owner."""
+    return owned_bot
 
 
 async def readers(desk: BotHarness) -> dict[str, StandChat]:
@@ -220,9 +206,12 @@ async def test_a_cancelled_broadcast_cancels_its_pending_messages_with_the_reaso
 
 
 async def test_a_restart_in_the_middle_continues_the_broadcast(
-    telegram_stand: TelegramStand, web_stand: WebStand, settings: Settings, language: Language
+    telegram_stand: TelegramStand,
+    web_stand: WebStand,
+    owned_settings: Settings,
+    language: Language,
 ) -> None:
-    async with running_bot(telegram_stand, web_stand, settings, language) as desk:
+    async with running_bot(telegram_stand, web_stand, owned_settings, language) as desk:
         chats = await readers(desk)
         owner = desk.stand.user(OWNER_ID, "Ольга")
         confirm = await prepare(desk, owner, "Всем читателям")
@@ -234,7 +223,7 @@ async def test_a_restart_in_the_middle_continues_the_broadcast(
         )
         assert claimed.body is not None and claimed.body.startswith("Вебинар")
 
-    async with running_bot(telegram_stand, web_stand, settings, language) as desk:
+    async with running_bot(telegram_stand, web_stand, owned_settings, language) as desk:
         await desk.runtime.sender.run_once()
         await desk.runtime.broadcasts.refresh_all()
         assert [len(announcements(desk, chats[n])) for n in ("Анна", "Борис", "Лена")] == [1, 1, 1]

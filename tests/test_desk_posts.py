@@ -8,12 +8,10 @@ editor's HTML re-checked."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import pytest_asyncio
 
 from bot.app.config import Settings
 from bot.desk.posts import BadTime, parse_when
@@ -21,10 +19,9 @@ from bot.domain.clock import ManualClock
 from bot.domain.posts import PostFields
 from bot.tagging.language import Language
 from bot.telegram.post_html import clean_html
-from handlers.posts import PostAction
+from handlers.posts import PostAction, toggle
 from storage.audit import recent_audit
 from tests.bot_harness import NOW, BotHarness, running_bot
-from tests.conftest import SettingsFactory
 from tests.telegram_stand import Person, StandChat, StandMessage, TelegramStand
 from tests.web_stand import WebStand
 
@@ -38,22 +35,10 @@ TEXT_PLAIN = "Иркутская область выделит субсидии 
 STALE = "Эта кнопка устарела. Отправьте команду ещё раз."
 
 
-@pytest.fixture(name="settings")
-def settings_fixture(telegram_stand: TelegramStand, make_settings: SettingsFactory) -> Settings:
-    return make_settings(
-        bot_token=telegram_stand.token,
-        telegram_api_url=telegram_stand.base_url,
-        admin_ids=str(OWNER_ID),
-    )
-
-
-@pytest_asyncio.fixture(name="desk")
-async def desk_fixture(
-    telegram_stand: TelegramStand, web_stand: WebStand, settings: Settings, language: Language
-) -> AsyncIterator[BotHarness]:
+@pytest.fixture(name="desk")
+def desk_fixture(owned_bot: BotHarness) -> BotHarness:
     """The whole bot with user 1001 as its one owner."""
-    async with running_bot(telegram_stand, web_stand, settings, language) as harness:
-        yield harness
+    return owned_bot
 
 
 def data(act: str, post: int = 0, value: str = "") -> str:
@@ -323,18 +308,23 @@ async def test_a_retraction_after_48_hours_marks_the_messages_withdrawn(
 
 
 async def test_a_draft_survives_a_restart_of_the_bot(
-    telegram_stand: TelegramStand, web_stand: WebStand, settings: Settings, language: Language
+    telegram_stand: TelegramStand,
+    web_stand: WebStand,
+    owned_settings: Settings,
+    language: Language,
 ) -> None:
     olga = telegram_stand.user(OWNER_ID, "Ольга")
     chat = telegram_stand.private_chat(olga)
-    async with running_bot(telegram_stand, web_stand, settings, language) as desk:
+    async with running_bot(telegram_stand, web_stand, owned_settings, language) as desk:
         await desk.send(olga, chat, "/post")
         await desk.send(olga, chat, TITLE)
         await olga.send(chat, TEXT_HTML, html=True)
         await desk.settle()
         before_restart = set(desk.ledger.handled)
     clock = ManualClock(NOW + timedelta(minutes=5))
-    async with running_bot(telegram_stand, web_stand, settings, language, clock=clock) as desk:
+    async with running_bot(
+        telegram_stand, web_stand, owned_settings, language, clock=clock
+    ) as desk:
         desk.ledger.handled |= before_restart  # handled by the bot before its restart
         [again] = await desk.send(olga, chat, "без фото")  # a text, not a photo: asked again
         assert "Пришлите фото" in (again.text or "")
@@ -480,3 +470,17 @@ def test_parse_when_refuses_what_cannot_be_a_time_ahead(typed: str, reason: str)
 )
 def test_the_editors_html_keeps_only_telegrams_tags_and_web_links(html: str, kept: str) -> None:
     assert clean_html(html) == kept
+
+
+@pytest.mark.parametrize(
+    ("chosen", "value", "after"),
+    [
+        (["RU-IRK"], "RU-LIP", ["RU-IRK", "RU-LIP"]),  # a known value joins
+        (["RU-IRK", "RU-LIP"], "RU-IRK", ["RU-LIP"]),  # a chosen one leaves
+        (["RU-IRK"], "RU-XXX", ["RU-IRK"]),  # an unknown (stale, forged) one is ignored
+        ([], "RU-IRK", ["RU-IRK"]),
+    ],
+)
+def test_a_press_toggles_a_known_choice(chosen: list[str], value: str, after: list[str]) -> None:
+    toggle(chosen, value, {"RU-IRK", "RU-LIP"})
+    assert chosen == after

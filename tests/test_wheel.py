@@ -11,7 +11,6 @@ came along. It takes ~20 s, mostly the bot's start-up.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ import pytest
 from bot.app.cli import EXIT_OK
 from bot.app.config import setting_variables
 from tests.telegram_stand import RateLimits, TelegramStand
-from tests.test_bot_process import BotProcess, working_folder
+from tests.test_bot_process import BotProcess, started_bot
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "bot", "handlers", "storage")
@@ -101,32 +100,11 @@ def installed(tmp_path: Path) -> Path:
 async def installed_bot(
     python: Path, folder: Path, stand: TelegramStand
 ) -> AsyncIterator[BotProcess]:
-
-    sources, database_path = working_folder(folder)
-    environment = clean_environment()
-    environment.update(
-        {
-            "BOT_TOKEN": stand.token,
-            "TELEGRAM_API_URL": stand.base_url,
-            "DATABASE_PATH": str(database_path),
-            "SOURCES_FILE": str(sources),
-            "PARSE_WORKERS": "1",
-            "LOG_LEVEL": "INFO",
-        }
-    )
-    stderr_path = folder / "stderr.log"
-    with stderr_path.open("wb") as stderr:
-        process = await asyncio.create_subprocess_exec(
-            python, "-m", "bot", "run",
-            cwd=folder, env=environment, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
-    try:
-        yield BotProcess(process, stderr_path, database_path)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+    """``python -m bot run`` of the installed wheel in ``folder`` against ``stand``, without
+    PYTHONPATH (so nothing of the checkout is importable)."""
+    command = (python, "-m", "bot", "run")
+    async with started_bot(command, folder, stand, clean_environment()) as process:
+        yield process
 
 
 async def test_the_installed_wheel_runs_the_bot_in_russian(

@@ -164,6 +164,44 @@ def _subject(post_id: int) -> str:
     return f"post:{post_id}"
 
 
+def _audit(
+    conn: sqlite3.Connection,
+    action: str,
+    *,
+    actor_id: int,
+    post_id: int,
+    before: Post | None,
+    after: object,
+    now: datetime,
+) -> None:
+    """The audit entry of a change to the post, inside the write that makes it: ``before`` is
+    the post as it was, ``after`` what it became (a snapshot, or the figures that tell)."""
+    record_audit(
+        conn,
+        actor_id=actor_id,
+        action=action,
+        subject=_subject(post_id),
+        before=_snapshot(before),
+        after=after,
+        now=now,
+    )
+
+
+def _existing(conn: sqlite3.Connection, post_id: int) -> Post:
+    post = units.get_post(conn, post_id)
+    if post is None:
+        raise PostNotFound(post_id)
+    return post
+
+
+def _published(conn: sqlite3.Connection, post_id: int) -> tuple[Post, int]:
+    """The published post and its article; else PostNotFound or WrongState."""
+    post = _existing(conn, post_id)
+    if post.state != units.PUBLISHED or post.article_id is None:
+        raise WrongState(post.state)
+    return post, post.article_id
+
+
 class PostDesk:
     """The posting service; one per process, built by the composition root (no state beyond
     its collaborators: every post lives in the database)."""
@@ -247,12 +285,12 @@ class PostDesk:
             after = units.get_post(conn, saved)
             if after is not None and after.state != units.DRAFT:
                 raise WrongState(after.state)
-            record_audit(
+            _audit(
                 conn,
+                "post.draft",
                 actor_id=actor_id,
-                action="post.draft",
-                subject=_subject(saved),
-                before=_snapshot(before),
+                post_id=saved,
+                before=before,
                 after=_snapshot(after),
                 now=now,
             )
@@ -314,9 +352,7 @@ class PostDesk:
     def _publish_unit(
         self, conn: sqlite3.Connection, post_id: int, actor_id: int, now: datetime
     ) -> Published:
-        post = units.get_post(conn, post_id)
-        if post is None:
-            raise PostNotFound(post_id)
+        post = _existing(conn, post_id)
         if post.state not in (units.DRAFT, units.SCHEDULED):
             raise WrongState(post.state)
         article_id = units.store_article(
@@ -325,12 +361,12 @@ class PostDesk:
         planned = self._planner.plan(conn, [article_id], now=now)
         if post.fields.urgent:
             units.make_urgent(conn, article_id)
-        record_audit(
+        _audit(
             conn,
+            "post.publish",
             actor_id=actor_id,
-            action="post.publish",
-            subject=_subject(post.id),
-            before=_snapshot(post),
+            post_id=post.id,
+            before=post,
             after=_snapshot(units.get_post(conn, post.id)),
             now=now,
         )
@@ -351,19 +387,17 @@ class PostDesk:
             raise BadTime("past")
 
         def work(conn: sqlite3.Connection) -> Post:
-            before = units.get_post(conn, post_id)
-            if before is None:
-                raise PostNotFound(post_id)
+            before = _existing(conn, post_id)
             if not units.schedule(conn, post_id, at=at, now=now):
                 raise WrongState(before.state)
             after = units.get_post(conn, post_id)
             assert after is not None
-            record_audit(
+            _audit(
                 conn,
+                "post.schedule",
                 actor_id=actor_id,
-                action="post.schedule",
-                subject=_subject(post_id),
-                before=_snapshot(before),
+                post_id=post_id,
+                before=before,
                 after=_snapshot(after),
                 now=now,
             )
@@ -376,18 +410,16 @@ class PostDesk:
         now = self._clock()
 
         def work(conn: sqlite3.Connection) -> None:
-            before = units.get_post(conn, post_id)
-            if before is None:
-                raise PostNotFound(post_id)
+            before = _existing(conn, post_id)
             expect = (units.DRAFT, units.SCHEDULED)
             if not units.set_state(conn, post_id, units.CANCELLED, now=now, expect=expect):
                 raise WrongState(before.state)
-            record_audit(
+            _audit(
                 conn,
+                "post.cancel",
                 actor_id=actor_id,
-                action="post.cancel",
-                subject=_subject(post_id),
-                before=_snapshot(before),
+                post_id=post_id,
+                before=before,
                 after=_snapshot(units.get_post(conn, post_id)),
                 now=now,
             )
@@ -422,11 +454,7 @@ class PostDesk:
         fields = self.normalised(fields)
 
         def work(conn: sqlite3.Connection) -> int:
-            before = units.get_post(conn, post_id)
-            if before is None:
-                raise PostNotFound(post_id)
-            if before.state != units.PUBLISHED or before.article_id is None:
-                raise WrongState(before.state)
+            before, article_id = _published(conn, post_id)
             kept = replace(
                 fields,
                 regions=before.fields.regions,
@@ -436,13 +464,13 @@ class PostDesk:
             )
             draft = self._draft(kept, post_id, before.published_at or now)
             units.update_published(conn, post_id, kept, draft, now=now)
-            queued = units.enqueue_revisions(conn, post_id, before.article_id, "edit", now=now)
-            record_audit(
+            queued = units.enqueue_revisions(conn, post_id, article_id, "edit", now=now)
+            _audit(
                 conn,
+                "post.edit",
                 actor_id=actor_id,
-                action="post.edit",
-                subject=_subject(post_id),
-                before=_snapshot(before),
+                post_id=post_id,
+                before=before,
                 after={**(_snapshot(units.get_post(conn, post_id)) or {}), "messages": queued},
                 now=now,
             )
@@ -459,22 +487,16 @@ class PostDesk:
         now = self._clock()
 
         def work(conn: sqlite3.Connection) -> int:
-            before = units.get_post(conn, post_id)
-            if before is None:
-                raise PostNotFound(post_id)
-            if before.state != units.PUBLISHED or before.article_id is None:
-                raise WrongState(before.state)
-            cancelled = units.cancel_pending(
-                conn, before.article_id, reason="retracted by the editors"
-            )
-            queued = units.enqueue_revisions(conn, post_id, before.article_id, "retract", now=now)
+            before, article_id = _published(conn, post_id)
+            cancelled = units.cancel_pending(conn, article_id, reason="retracted by the editors")
+            queued = units.enqueue_revisions(conn, post_id, article_id, "retract", now=now)
             units.mark_retracted(conn, post_id, now=now)
-            record_audit(
+            _audit(
                 conn,
+                "post.retract",
                 actor_id=actor_id,
-                action="post.retract",
-                subject=_subject(post_id),
-                before=_snapshot(before),
+                post_id=post_id,
+                before=before,
                 after={"state": units.RETRACTED, "messages": queued, "cancelled": cancelled},
                 now=now,
             )

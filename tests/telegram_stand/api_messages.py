@@ -158,26 +158,15 @@ async def send_message(core: StandCore, params: Params) -> Any:
 
 
 async def send_photo(core: StandCore, params: Params) -> Any:
-    chat = core.sendable_chat(params)
-    caption = _caption(
-        core,
-        params.text("caption"),
-        params.text("parse_mode"),
-        params.json_value("caption_entities", what="caption entities"),
-    )
-    media = _media_payload(core, params, "photo", params.text("photo"))
-    message = _new_message(core, chat, params)
-    message.reply_to = core.reply_target(chat, params)
-    message.media = media
-    if caption is not None:
-        message.caption, message.caption_entities = caption.text, caption.entity_list()
-    core.charge(chat)
-    core.state.store(message)
-    core.notify()
-    return message.to_api()
+    return await _send_file(core, params, "photo")
 
 
 async def send_document(core: StandCore, params: Params) -> Any:
+    return await _send_file(core, params, "document")
+
+
+async def _send_file(core: StandCore, params: Params, kind: str) -> Any:
+    """sendPhoto / sendDocument: the file in the parameter ``kind``, an optional caption."""
     chat = core.sendable_chat(params)
     caption = _caption(
         core,
@@ -185,7 +174,7 @@ async def send_document(core: StandCore, params: Params) -> Any:
         params.text("parse_mode"),
         params.json_value("caption_entities", what="caption entities"),
     )
-    media = _media_payload(core, params, "document", params.text("document"))
+    media = _media_payload(core, params, kind, params.text(kind))
     message = _new_message(core, chat, params)
     message.reply_to = core.reply_target(chat, params)
     message.media = media
