@@ -24,7 +24,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,28 @@ class FeedItem:
     @property
     def link(self) -> str:
         return f"https://extra38.example/news/{self.guid}"
+
+
+BAM = FeedItem(
+    "bam",
+    "РЖД заявили, что протяженность путей БАМа в Иркутской области увеличится",
+    published=NOW + timedelta(minutes=20),
+    description="Строительство вторых путей ведется в Приангарье.",
+)
+"""An Irkutsk story for the extra feed, published after the fixture articles."""
+
+
+def owner(harness: BotHarness) -> tuple[Person, StandChat]:
+    """The ``owned_bot`` fixture's owner and their private chat with the bot."""
+    olga = harness.stand.user(OWNER_ID, "Ольга")
+    return olga, harness.stand.private_chat(olga)
+
+
+async def say(harness: BotHarness, person: Person, chat: StandChat, text: str) -> str:
+    """``person`` writes ``text`` in ``chat``; the text of the bot's one answer."""
+    [answer] = await harness.send(person, chat, text)
+    assert answer.text is not None
+    return answer.text
 
 
 def rss(items: Iterable[FeedItem]) -> bytes:

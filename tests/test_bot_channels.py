@@ -18,21 +18,10 @@ from bot.telegram.i18n import build_i18n
 from handlers.channels import error_text
 from storage import channels as channel_units
 from storage.outbox import claim_due, counts, enqueue
-from tests.bot_harness import NOW, OWNER_ID, BotHarness, FeedItem
+from tests.bot_harness import BAM, NOW, OWNER_ID, BotHarness, owner, say
 from tests.telegram_stand import Person, StandChat
 from tests.telegram_stand.html_rules import parse_html
 from tests.telegram_stand.models import MemberStatus
-
-
-def owner(harness: BotHarness) -> tuple[Person, StandChat]:
-    olga = harness.stand.user(OWNER_ID, "Ольга")
-    return olga, harness.stand.private_chat(olga)
-
-
-async def say(harness: BotHarness, person: Person, chat: StandChat, text: str) -> str:
-    [answer] = await harness.send(person, chat, text)
-    assert answer.text is not None
-    return answer.text
 
 
 async def forward(
@@ -323,14 +312,6 @@ def test_a_missing_right_in_words(language: str, text: str) -> None:
 )
 def test_which_refusals_mean_the_right_is_gone(description: str, refused: bool) -> None:
     assert posting_refused(description) is refused
-
-
-BAM = FeedItem(
-    "bam",
-    "РЖД заявили, что протяженность путей БАМа в Иркутской области увеличится",
-    published=NOW + timedelta(minutes=20),
-    description="Строительство вторых путей ведется в Приангарье.",
-)
 
 
 async def test_a_batched_channel_gets_its_card_at_its_slot(owned_bot: BotHarness) -> None:

@@ -32,27 +32,8 @@ from bot.delivery.channels import (
 from bot.telegram.i18n import build_i18n
 from handlers.channels import error_text
 from storage.outbox import counts
-from tests.bot_harness import NOW, OWNER_ID, BotHarness, FeedItem
-from tests.telegram_stand import Person, StandChat
+from tests.bot_harness import BAM, BotHarness, owner, say
 from tests.telegram_stand.models import MemberStatus
-
-BAM = FeedItem(
-    "bam",
-    "РЖД заявили, что протяженность путей БАМа в Иркутской области увеличится",
-    published=NOW + timedelta(minutes=20),
-    description="Строительство вторых путей ведется в Приангарье.",
-)
-
-
-def owner(harness: BotHarness) -> tuple[Person, StandChat]:
-    olga = harness.stand.user(OWNER_ID, "Ольга")
-    return olga, harness.stand.private_chat(olga)
-
-
-async def say(harness: BotHarness, person: Person, chat: StandChat, text: str) -> str:
-    [answer] = await harness.send(person, chat, text)
-    assert answer.text is not None
-    return answer.text
 
 
 async def test_an_article_lands_in_the_forum_groups_topic(owned_bot: BotHarness) -> None:

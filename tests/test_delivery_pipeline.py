@@ -6,14 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.bot_harness import NOW, BotHarness, FeedItem, harness_fixture  # noqa: F401
-
-BAM = FeedItem(
-    "bam",
-    "РЖД заявили, что протяженность путей БАМа в Иркутской области увеличится",
-    published=NOW + timedelta(minutes=20),
-    description="Строительство вторых путей ведется в Приангарье.",
-)
+from tests.bot_harness import BAM, NOW, BotHarness, FeedItem, harness_fixture  # noqa: F401
 
 
 async def test_a_reader_of_irkutsk_gets_the_next_irkutsk_article_pushed_and_only_that(
