@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.bot_harness import BAM, NOW, BotHarness, FeedItem, harness_fixture  # noqa: F401
+from tests.bot_harness import BAM, BotHarness, harness_fixture  # noqa: F401  (fixture)
 
 
 async def test_a_reader_of_irkutsk_gets_the_next_irkutsk_article_pushed_and_only_that(
