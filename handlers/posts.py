@@ -25,6 +25,7 @@ from collections.abc import Container
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.enums import ChatType
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -849,6 +850,28 @@ async def on_out_of_step(query: CallbackQuery) -> None:
     await answer_stale(query)
 
 
+_BUTTONS: tuple[tuple[str, State | None, CallbackType], ...] = (
+    # (the button's act, the dialogue step it belongs to or None for any, its handler)
+    ("nophoto", PostForm.photo, on_no_photo),
+    ("reg", PostForm.regions, on_region_press),
+    ("regok", PostForm.regions, on_regions_done),
+    ("sec", PostForm.section, on_section),
+    ("top", PostForm.topics, on_topic_press),
+    ("topok", PostForm.topics, on_topics_done),
+    ("urg", PostForm.urgent, on_urgent),
+    ("pub", None, on_publish),
+    ("sch", None, on_schedule),
+    ("edit", None, on_edit_menu),
+    ("fld", None, on_field),
+    ("cancel", None, on_cancel_press),
+    ("unsch", None, on_unschedule),
+    ("ed", None, on_edit_published),
+    ("rt", None, on_retract_ask),
+    ("rty", None, on_retract),
+)
+"""Every button of the posting desk; any other press of a posts button is out of step."""
+
+
 def build_router() -> Router:
     """A fresh posts router: the admin guard on messages and presses (private chats only),
     then the handlers."""
@@ -866,36 +889,11 @@ def build_router() -> Router:
     router.message.register(on_when, StateFilter(PostForm.when), not_command)
     router.message.register(on_new_title, StateFilter(PostForm.new_title), not_command)
     router.message.register(on_new_text, StateFilter(PostForm.new_text), not_command)
-    act = PostAction.filter
-    router.callback_query.register(
-        on_no_photo, StateFilter(PostForm.photo), act(F.act == "nophoto"), under_message
-    )
-    router.callback_query.register(
-        on_region_press, StateFilter(PostForm.regions), act(F.act == "reg"), under_message
-    )
-    router.callback_query.register(
-        on_regions_done, StateFilter(PostForm.regions), act(F.act == "regok"), under_message
-    )
-    router.callback_query.register(
-        on_section, StateFilter(PostForm.section), act(F.act == "sec"), under_message
-    )
-    router.callback_query.register(
-        on_topic_press, StateFilter(PostForm.topics), act(F.act == "top"), under_message
-    )
-    router.callback_query.register(
-        on_topics_done, StateFilter(PostForm.topics), act(F.act == "topok"), under_message
-    )
-    router.callback_query.register(
-        on_urgent, StateFilter(PostForm.urgent), act(F.act == "urg"), under_message
-    )
-    router.callback_query.register(on_publish, act(F.act == "pub"), under_message)
-    router.callback_query.register(on_schedule, act(F.act == "sch"), under_message)
-    router.callback_query.register(on_edit_menu, act(F.act == "edit"), under_message)
-    router.callback_query.register(on_field, act(F.act == "fld"), under_message)
-    router.callback_query.register(on_cancel_press, act(F.act == "cancel"), under_message)
-    router.callback_query.register(on_unschedule, act(F.act == "unsch"), under_message)
-    router.callback_query.register(on_edit_published, act(F.act == "ed"), under_message)
-    router.callback_query.register(on_retract_ask, act(F.act == "rt"), under_message)
-    router.callback_query.register(on_retract, act(F.act == "rty"), under_message)
-    router.callback_query.register(on_out_of_step, act())
+    for act, step, handler in _BUTTONS:
+        pressed = PostAction.filter(F.act == act)
+        if step is None:
+            router.callback_query.register(handler, pressed, under_message)
+        else:
+            router.callback_query.register(handler, StateFilter(step), pressed, under_message)
+    router.callback_query.register(on_out_of_step, PostAction.filter())
     return router
