@@ -140,6 +140,36 @@ class Code(Text):
     tag = "code"
 
 
+class Underline(Text):
+    __slots__ = ()
+    entity_type = MessageEntityType.UNDERLINE
+    tag = "u"
+
+
+class Strike(Text):
+    __slots__ = ()
+    entity_type = MessageEntityType.STRIKETHROUGH
+    tag = "s"
+
+
+class Spoiler(Text):
+    __slots__ = ()
+    entity_type = MessageEntityType.SPOILER
+    tag = "tg-spoiler"
+
+
+class Pre(Text):
+    __slots__ = ()
+    entity_type = MessageEntityType.PRE
+    tag = "pre"
+
+
+class Quote(Text):
+    __slots__ = ()
+    entity_type = MessageEntityType.BLOCKQUOTE
+    tag = "blockquote"
+
+
 class TextLink(Text):
     """Text that opens ``url``; only its text when ``url`` is not a web link
     (:func:`is_web_link`), so a ``javascript:`` or ``tg://`` address never reaches Telegram."""

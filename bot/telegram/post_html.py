@@ -15,42 +15,21 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from aiogram.enums import MessageEntityType
-
-from bot.telegram.formatting import Bold, Code, Italic, Text, TextLink
+from bot.telegram.formatting import (
+    Bold,
+    Code,
+    Italic,
+    Pre,
+    Quote,
+    Spoiler,
+    Strike,
+    Text,
+    TextLink,
+    Underline,
+)
 
 MAX_DEPTH = 16
 """Nesting deeper than this is flattened (its text kept): Telegram nests far less."""
-
-
-class Underline(Text):
-    __slots__ = ()
-    entity_type = MessageEntityType.UNDERLINE
-    tag = "u"
-
-
-class Strike(Text):
-    __slots__ = ()
-    entity_type = MessageEntityType.STRIKETHROUGH
-    tag = "s"
-
-
-class Spoiler(Text):
-    __slots__ = ()
-    entity_type = MessageEntityType.SPOILER
-    tag = "tg-spoiler"
-
-
-class Pre(Text):
-    __slots__ = ()
-    entity_type = MessageEntityType.PRE
-    tag = "pre"
-
-
-class Quote(Text):
-    __slots__ = ()
-    entity_type = MessageEntityType.BLOCKQUOTE
-    tag = "blockquote"
 
 
 _SIMPLE: dict[str, type[Text]] = {
