@@ -22,7 +22,7 @@ class ArticleFilter:
     topics: tuple[str, ...] = ()
 
 
-_ARTICLE_COLUMNS = (
+ARTICLE_COLUMNS = (
     "a.id, a.source_id, a.story_id, a.identity_key, a.title, a.url, a.teaser, a.text,"
     " a.image_url, a.published_at, a.fetched_at, a.section_slug,"
     " (SELECT group_concat(region_code, ' ') FROM"
@@ -34,7 +34,7 @@ _ARTICLE_COLUMNS = (
 )
 
 
-def _row_to_article(row: sqlite3.Row) -> Article:
+def row_to_article(row: sqlite3.Row) -> Article:
     return Article(
         id=row["id"],
         source_id=row["source_id"],
@@ -69,7 +69,7 @@ class ArticleRepository:
             return ()
         marks = ",".join("?" * len(ids))
         return await self._articles(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id IN ({marks})"
+            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id IN ({marks})"
             " ORDER BY a.published_at DESC, a.id DESC",
             tuple(ids),
         )
@@ -82,7 +82,7 @@ class ArticleRepository:
         where = " OR ".join(f"({clause})" for clause, _ in clauses) or "1 = 1"
         params = tuple(param for _, clause_params in clauses for param in clause_params)
         return await self._articles(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE ({where})"
+            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE ({where})"
             " AND a.id = (SELECT MIN(b.id) FROM articles b WHERE b.story_id = a.story_id)"
             " ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
             (*params, limit, offset),
@@ -91,7 +91,7 @@ class ArticleRepository:
     async def search(self, match: str, *, limit: int, offset: int = 0) -> tuple[Article, ...]:
         """Articles whose lemmatised terms satisfy the FTS5 ``match`` expression, newest first."""
         return await self._articles(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            f"SELECT {ARTICLE_COLUMNS} FROM articles a"
             " WHERE a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
             " AND a.id = (SELECT MIN(b.id) FROM articles b WHERE b.story_id = a.story_id)"
             " ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
@@ -110,7 +110,7 @@ class ArticleRepository:
         """Run an article query and build the articles, in one hop to the database's thread."""
 
         def articles(connection: sqlite3.Connection) -> tuple[Article, ...]:
-            return tuple(_row_to_article(row) for row in connection.execute(sql, params))
+            return tuple(row_to_article(row) for row in connection.execute(sql, params))
 
         return await self._db.read(articles)
 

@@ -18,8 +18,7 @@ from datetime import datetime
 from bot.domain.channels import Channel, ChannelMode
 from bot.domain.models import ChatKind
 from storage.chats import upsert_chat
-from storage.subscriptions import _ensure as ensure_subscription
-from storage.subscriptions import select_subscription
+from storage.subscriptions import ensure_subscription, select_subscription
 from storage.timestamps import from_db, from_db_optional, to_db
 
 CHANNEL_THREAD = 0  # a channel's subscription is its whole chat

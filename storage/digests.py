@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.models import Article, DeliveryMode
-from storage.articles import _ARTICLE_COLUMNS, _row_to_article
+from storage.articles import ARTICLE_COLUMNS, row_to_article
 from storage.timestamps import from_db, from_db_optional, to_db
 
 
@@ -81,7 +81,7 @@ def followed_regions(connection: sqlite3.Connection, subscription_id: int) -> se
 
 
 _MATCHING = f"""
-SELECT {_ARTICLE_COLUMNS}
+SELECT {ARTICLE_COLUMNS}
 FROM articles a
 JOIN subscriptions s ON s.id = :subscription
 WHERE a.fetched_at >= :since AND a.fetched_at < :until AND a.published_at >= s.since
@@ -131,7 +131,7 @@ def digest_articles(
     stories: set[int] = set()
     articles: list[Article] = []
     for row in rows:
-        article = _row_to_article(row)
+        article = row_to_article(row)
         if article.story_id not in stories:
             stories.add(article.story_id)
             articles.append(article)

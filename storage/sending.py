@@ -6,8 +6,7 @@ import sqlite3
 from datetime import datetime
 
 from bot.domain.models import Article
-from storage.articles import _ARTICLE_COLUMNS as ARTICLE_COLUMNS
-from storage.articles import _row_to_article as row_to_article
+from storage.articles import ARTICLE_COLUMNS, row_to_article
 from storage.timestamps import from_db
 
 

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from bot.domain.models import SourceConfig, SourceOrigin, SourceState
 from storage.audit import record_audit
-from storage.sources import _COLUMNS, _row_to_state, _selectors_to_json
+from storage.sources import SOURCE_COLUMNS, row_to_source_state, selectors_to_json
 from storage.timestamps import to_db
 
 
@@ -72,23 +72,23 @@ def snapshot(state: SourceState | None) -> dict[str, object] | None:
 def overview(connection: sqlite3.Connection, *, since: datetime) -> tuple[SourceOverview, ...]:
     """Unit of work: every stored source by name, with its articles since ``since``."""
     rows = connection.execute(
-        f"SELECT {_COLUMNS}, in_config,"
+        f"SELECT {SOURCE_COLUMNS}, in_config,"
         " (SELECT count(*) FROM articles WHERE articles.source_id = sources.id"
         "  AND articles.fetched_at >= ?) AS recent"
         " FROM sources ORDER BY name",
         (to_db(since),),
     )
     return tuple(
-        SourceOverview(_row_to_state(row), bool(row["in_config"]), int(row["recent"]))
+        SourceOverview(row_to_source_state(row), bool(row["in_config"]), int(row["recent"]))
         for row in rows
     )
 
 
 def by_id(connection: sqlite3.Connection, source_id: int) -> SourceState | None:
     """Unit of work: one source by id."""
-    row = connection.execute(f"SELECT {_COLUMNS} FROM sources WHERE id = ?", (source_id,))
+    row = connection.execute(f"SELECT {SOURCE_COLUMNS} FROM sources WHERE id = ?", (source_id,))
     found = row.fetchone()
-    return None if found is None else _row_to_state(found)
+    return None if found is None else row_to_source_state(found)
 
 
 def clash(connection: sqlite3.Connection, name: str, url: str) -> SourceClash | None:
@@ -135,7 +135,7 @@ def add(
             json.dumps(config.topics),
             config.interval_seconds or default_interval,
             config.timezone,
-            _selectors_to_json(config.html),
+            selectors_to_json(config.html),
             to_db(first_fetch_at),
             stamp,
             SourceOrigin.BOT.value,

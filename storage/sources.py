@@ -14,7 +14,7 @@ from bot.domain.models import HtmlSelectors, SourceConfig, SourceKind, SourceOri
 from storage.database import Database
 from storage.timestamps import from_db_optional, to_db, to_db_optional
 
-_COLUMNS = (
+SOURCE_COLUMNS = (
     "id, name, url, configured_url, kind, region_code, section_slug, topics, interval_seconds,"
     " timezone, html_selectors, etag, last_modified, next_fetch_at, last_fetched_at,"
     " last_success_at, consecutive_errors, last_error, disabled_reason, origin, paused_at,"
@@ -22,7 +22,7 @@ _COLUMNS = (
 )
 
 
-def _selectors_to_json(selectors: HtmlSelectors | None) -> str | None:
+def selectors_to_json(selectors: HtmlSelectors | None) -> str | None:
     return None if selectors is None else json.dumps(dataclasses.asdict(selectors))
 
 
@@ -33,7 +33,7 @@ def _selectors_from_json(text: str | None) -> HtmlSelectors | None:
     return HtmlSelectors(**data)
 
 
-def _row_to_state(row: sqlite3.Row) -> SourceState:
+def row_to_source_state(row: sqlite3.Row) -> SourceState:
     return SourceState(
         id=row["id"],
         name=row["name"],
@@ -101,7 +101,7 @@ def _config_values(config: SourceConfig, default_interval: int) -> tuple[object,
         json.dumps(config.topics),
         config.interval_seconds or default_interval,
         config.timezone,
-        _selectors_to_json(config.html),
+        selectors_to_json(config.html),
     )
 
 
@@ -189,27 +189,31 @@ def sync_config(
 def configured(connection: sqlite3.Connection) -> tuple[SourceState, ...]:
     """Unit of work: every source in use (in the sources file or added in the bot), enabled,
     disabled or paused, by name."""
-    rows = connection.execute(f"SELECT {_COLUMNS} FROM sources WHERE in_config = 1 ORDER BY name")
-    return tuple(_row_to_state(row) for row in rows)
+    rows = connection.execute(
+        f"SELECT {SOURCE_COLUMNS} FROM sources WHERE in_config = 1 ORDER BY name"
+    )
+    return tuple(row_to_source_state(row) for row in rows)
 
 
 def due(connection: sqlite3.Connection, now: datetime) -> tuple[SourceState, ...]:
     """Unit of work: enabled, unpaused sources whose next fetch time has come, the most
     overdue first."""
     rows = connection.execute(
-        f"SELECT {_COLUMNS} FROM sources WHERE in_config = 1 AND disabled_reason IS NULL"
+        f"SELECT {SOURCE_COLUMNS} FROM sources WHERE in_config = 1 AND disabled_reason IS NULL"
         " AND paused_at IS NULL"
         " AND (next_fetch_at IS NULL OR next_fetch_at <= ?)"
         " ORDER BY next_fetch_at IS NOT NULL, next_fetch_at, name",
         (to_db(now),),
     )
-    return tuple(_row_to_state(row) for row in rows)
+    return tuple(row_to_source_state(row) for row in rows)
 
 
 def get(connection: sqlite3.Connection, name: str) -> SourceState | None:
     """Unit of work: one source by name, configured or not."""
-    row = connection.execute(f"SELECT {_COLUMNS} FROM sources WHERE name = ?", (name,)).fetchone()
-    return None if row is None else _row_to_state(row)
+    row = connection.execute(
+        f"SELECT {SOURCE_COLUMNS} FROM sources WHERE name = ?", (name,)
+    ).fetchone()
+    return None if row is None else row_to_source_state(row)
 
 
 def record_success(connection: sqlite3.Connection, source_id: int, success: FetchSuccess) -> None:

@@ -84,7 +84,7 @@ def _require(connection: sqlite3.Connection, chat_id: int, thread_id: int) -> Su
     return subscription
 
 
-def _ensure(
+def ensure_subscription(
     connection: sqlite3.Connection,
     chat_id: int,
     thread_id: int,
@@ -200,7 +200,7 @@ class SubscriptionRepository:
         """The chat's subscription, created (with one empty rule being edited) if missing:
         one write unit either way (callers read through a cache first)."""
         return await self._db.write(
-            lambda connection: _ensure(connection, chat_id, thread_id, now, timezone)
+            lambda connection: ensure_subscription(connection, chat_id, thread_id, now, timezone)
         )
 
     async def ensure_for_chat(
@@ -220,7 +220,7 @@ class SubscriptionRepository:
             chat = upsert_chat(
                 connection, chat_id, kind=kind, title=title, language=language, now=now
             )
-            return chat, _ensure(connection, chat_id, thread_id, now)
+            return chat, ensure_subscription(connection, chat_id, thread_id, now)
 
         return await self._db.write(ensure_for_chat)
 
@@ -240,7 +240,7 @@ class SubscriptionRepository:
         if missing, and its time zone set to ``zone_if_unset`` if it has none. One unit."""
 
         def change(connection: sqlite3.Connection) -> Subscription:
-            subscription = _ensure(connection, chat_id, thread_id, now)
+            subscription = ensure_subscription(connection, chat_id, thread_id, now)
             rule_id = subscription.current_rule_id
             if rule_id is None:
                 rule_id = _insert_rule(connection, subscription.id, now)
